@@ -1,0 +1,240 @@
+"""Linear student and teacher RNNs, their aligned constructions, and simulation.
+
+Model (SPEC §1.1, poster): h_{t+1} = W h_t + B x_t, y_{t+1} = A h_{t+1}, h_0 = 0,
+x_t ~ N(0, I) i.i.d., the same sequence driving student and teacher.
+Alignment (SPEC §1.2, poster Assumptions 1-2):
+A = U Ā P^T, W = P W̄ P^T, B = P B̄ V^T with U, V, P orthogonal and bars diagonal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from linrnn.validation import (
+    check_finite,
+    check_orthogonal,
+    check_positive_int,
+    check_unit_interval,
+)
+
+
+@dataclass(frozen=True)
+class RNN:
+    """Weights of a linear RNN: readout A (o×n), recurrent W (n×n), input B (n×d).
+
+    Also used for updates (ΔA, ΔW, ΔB), which have the same shapes.
+    """
+
+    A: np.ndarray
+    W: np.ndarray
+    B: np.ndarray
+
+    def __post_init__(self) -> None:
+        for name in ("A", "W", "B"):
+            value = np.asarray(getattr(self, name), dtype=float)
+            if value.ndim != 2:
+                raise ValueError(f"{name} must be a 2-D matrix, got shape {value.shape}")
+            object.__setattr__(self, name, value)
+        n = self.W.shape[0]
+        if self.W.shape != (n, n):
+            raise ValueError(f"W must be square (n×n), got shape {self.W.shape}")
+        if self.A.shape[1] != n:
+            raise ValueError(f"A must have n={n} columns to match W, got shape {self.A.shape}")
+        if self.B.shape[0] != n:
+            raise ValueError(f"B must have n={n} rows to match W, got shape {self.B.shape}")
+
+    @property
+    def n(self) -> int:
+        return self.W.shape[0]
+
+    @property
+    def d(self) -> int:
+        return self.B.shape[1]
+
+    @property
+    def o(self) -> int:
+        return self.A.shape[0]
+
+    def step(self, update: RNN, eta: float) -> RNN:
+        """θ ← θ − η Δθ (SPEC §1.1, generic update form)."""
+        return RNN(self.A - eta * update.A, self.W - eta * update.W, self.B - eta * update.B)
+
+    def is_finite(self) -> bool:
+        return bool(
+            np.isfinite(self.A).all() and np.isfinite(self.W).all() and np.isfinite(self.B).all()
+        )
+
+    def spectral_radius(self) -> float:
+        return float(np.max(np.abs(np.linalg.eigvals(self.W)))) if self.n else 0.0
+
+
+def check_compatible(student: RNN, teacher: RNN) -> None:
+    """Student and teacher must share input and output dimensions (n may differ)."""
+    if student.d != teacher.d:
+        raise ValueError(f"input dimension d differs: student {student.d}, teacher {teacher.d}")
+    if student.o != teacher.o:
+        raise ValueError(f"output dimension o differs: student {student.o}, teacher {teacher.o}")
+
+
+@dataclass(frozen=True)
+class Bases:
+    """Orthogonal bases of the aligned construction: U (o×o), V (d×d), P (n×n)."""
+
+    U: np.ndarray
+    V: np.ndarray
+    P: np.ndarray
+
+    def __post_init__(self) -> None:
+        for name in ("U", "V", "P"):
+            check_orthogonal(name, getattr(self, name))
+
+
+@dataclass(frozen=True)
+class Teacher:
+    """A mode-aligned teacher: its weights, its bases and its k mode values (a*, b*, w*)."""
+
+    rnn: RNN
+    bases: Bases
+    a: np.ndarray
+    b: np.ndarray
+    w: np.ndarray
+
+    @property
+    def k(self) -> int:
+        return len(self.a)
+
+
+def random_orthogonal(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Haar-random orthogonal n×n matrix (QR of a Gaussian matrix with sign fix)."""
+    check_positive_int("n", n)
+    q, r = np.linalg.qr(rng.standard_normal((n, n)))
+    return q * np.sign(np.diag(r))
+
+
+def random_bases(n: int, d: int, o: int, rng: np.random.Generator) -> Bases:
+    """Independent Haar-random U (o×o), V (d×d), P (n×n)."""
+    return Bases(U=random_orthogonal(o, rng), V=random_orthogonal(d, rng), P=random_orthogonal(n, rng))
+
+
+def _mode_arrays(a, b, w, *, names=("a", "b", "w")) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    arrays = [np.atleast_1d(np.asarray(v, dtype=float)) for v in (a, b, w)]
+    for name, arr in zip(names, arrays, strict=True):
+        if arr.ndim != 1:
+            raise ValueError(f"{name} must be a 1-D list of mode values, got shape {arr.shape}")
+        check_finite(name, arr)
+    if not len(arrays[0]) == len(arrays[1]) == len(arrays[2]):
+        raise ValueError(
+            f"{names[0]}, {names[1]}, {names[2]} must have one value per mode; "
+            f"got lengths {[len(x) for x in arrays]}"
+        )
+    return arrays[0], arrays[1], arrays[2]
+
+
+def aligned_rnn(bases: Bases, a, b, w) -> RNN:
+    """A = U Ā P^T, W = P W̄ P^T, B = P B̄ V^T with k mode values on the diagonals (SPEC §1.2).
+
+    Modes beyond k are zero. Requires k ≤ min(n, d, o).
+    """
+    a, b, w = _mode_arrays(a, b, w)
+    n, d, o = bases.P.shape[0], bases.V.shape[0], bases.U.shape[0]
+    k = len(a)
+    if k > min(n, d, o):
+        raise ValueError(
+            f"number of modes k={k} exceeds min(n, d, o)={min(n, d, o)}; "
+            "use fewer mode values or larger dimensions"
+        )
+    Pk = bases.P[:, :k]
+    A = bases.U[:, :k] @ np.diag(a) @ Pk.T
+    W = Pk @ np.diag(w) @ Pk.T
+    B = Pk @ np.diag(b) @ bases.V[:, :k].T
+    return RNN(A, W, B)
+
+
+def make_aligned_teacher(
+    n: int, d: int, o: int, a_star, b_star, w_star, rng: np.random.Generator
+) -> Teacher:
+    """Mode-aligned teacher (poster Assumption 2) with random orthogonal bases.
+
+    |w*| < 1 is required so that the T→∞ limit exists (SPEC §1.3).
+    """
+    for name, value in (("n", n), ("d", d), ("o", o)):
+        check_positive_int(name, value)
+    a_star, b_star, w_star = _mode_arrays(a_star, b_star, w_star, names=("a_star", "b_star", "w_star"))
+    check_unit_interval("w_star", w_star)
+    bases = random_bases(n, d, o, rng)
+    return Teacher(aligned_rnn(bases, a_star, b_star, w_star), bases, a_star, b_star, w_star)
+
+
+def aligned_student(teacher: Teacher, a, b, w) -> RNN:
+    """Data-aligned student (poster Assumption 1): the teacher's bases, its own mode values."""
+    return aligned_rnn(teacher.bases, a, b, w)
+
+
+def random_student(n: int, d: int, o: int, scale: float, rng: np.random.Generator) -> RNN:
+    """Non-aligned student: i.i.d. N(0, scale²) entries (small init, Saxe et al. 2019; SPEC §5)."""
+    for name, value in (("n", n), ("d", d), ("o", o)):
+        check_positive_int(name, value)
+    if not (np.isfinite(scale) and scale > 0):
+        raise ValueError(f"scale must be a positive number, got {scale}")
+    return RNN(
+        scale * rng.standard_normal((o, n)),
+        scale * rng.standard_normal((n, n)),
+        scale * rng.standard_normal((n, d)),
+    )
+
+
+def aligned_feedback(teacher: Teacher, a_hat, n: int | None = None) -> np.ndarray:
+    """RFLO feedback R = U R̄ P^T (o×n) with mode values â on R̄'s diagonal (SPEC §1.2)."""
+    a_hat = np.atleast_1d(np.asarray(a_hat, dtype=float))
+    check_finite("a_hat", a_hat)
+    if a_hat.ndim != 1 or len(a_hat) > teacher.k:
+        raise ValueError(f"a_hat needs at most k={teacher.k} mode values, got shape {a_hat.shape}")
+    k = len(a_hat)
+    return teacher.bases.U[:, :k] @ np.diag(a_hat) @ teacher.bases.P[:, :k].T
+
+
+def random_feedback(o: int, n: int, rng: np.random.Generator, scale: float | None = None) -> np.ndarray:
+    """Dense Gaussian feedback R (o×n), entries N(0, scale²); default scale 1/√n (SPEC §5 [I])."""
+    check_positive_int("o", o)
+    check_positive_int("n", n)
+    scale = 1.0 / np.sqrt(n) if scale is None else scale
+    return scale * rng.standard_normal((o, n))
+
+
+def sample_inputs(rng: np.random.Generator, batch: int, T: int, d: int) -> np.ndarray:
+    """White-noise input sequences x, shape (batch, T, d), x_t ~ N(0, I) (SPEC §1.1)."""
+    for name, value in (("batch", batch), ("T", T), ("d", d)):
+        check_positive_int(name, value)
+    return rng.standard_normal((batch, T, d))
+
+
+def run(rnn: RNN, x: np.ndarray) -> np.ndarray:
+    """Hidden states h, shape (batch, T+1, n), from h_0 = 0 and inputs x (batch, T, d)."""
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 3 or x.shape[2] != rnn.d:
+        raise ValueError(f"x must have shape (batch, T, d={rnn.d}), got {x.shape}")
+    batch, T, _ = x.shape
+    h = np.zeros((batch, T + 1, rnn.n))
+    drive = x @ rnn.B.T
+    Wt = rnn.W.T
+    for t in range(T):
+        h[:, t + 1] = h[:, t] @ Wt + drive[:, t]
+    return h
+
+
+def mode_projection(rnn: RNN, bases: Bases, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Student parameters read in the teacher's mode basis (issue 2 §4).
+
+    a_i = (U^T A P)_ii, b_i = (P^T B V)_ii, w_i = (P^T W P)_ii for i < k.
+    """
+    a = np.einsum("ij,jk,ki->i", bases.U[:, :k].T, rnn.A, bases.P[:, :k])
+    w = np.einsum("ij,jk,ki->i", bases.P[:, :k].T, rnn.W, bases.P[:, :k])
+    b = np.einsum("ij,jk,ki->i", bases.P[:, :k].T, rnn.B, bases.V[:, :k])
+    return a, b, w
+
+
+def mode_matrices(rnn: RNN, bases: Bases) -> RNN:
+    """The full matrices U^T A P, P^T W P, P^T B V (diagonal exactly when data-aligned)."""
+    return RNN(bases.U.T @ rnn.A @ bases.P, bases.P.T @ rnn.W @ bases.P, bases.P.T @ rnn.B @ bases.V)

@@ -1,0 +1,69 @@
+"""House style and deterministic figure files (PDF + PNG) for every figure.
+
+Colours: one per rule, shared by all figures; the optimal manifold is cyan and the
+non-optimal manifold red, as in the paper (SPEC §4).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+RULE_COLORS = {
+    "bptt": "#1f4e9c",
+    "tbptt": "#e08a1e",
+    "rflo": "#2a9d4b",
+    "eprop": "#9b3fb5",
+}
+RULE_LABELS = {"bptt": "BPTT", "tbptt": "tBPTT", "rflo": "RFLO", "eprop": "e-prop"}
+OPTIMAL_COLOR = "cyan"
+NONOPTIMAL_COLOR = "red"
+
+STYLE = {
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "font.size": 8,
+    "axes.titlesize": 8,
+    "axes.labelsize": 8,
+    "legend.fontsize": 7,
+    "xtick.labelsize": 7,
+    "ytick.labelsize": 7,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "lines.linewidth": 1.2,
+    "svg.hashsalt": "linrnn",
+    "pdf.compression": 6,
+}
+
+COLUMN_WIDTH = 3.35  # inches, one ICML column
+FULL_WIDTH = 6.9
+
+
+def use_style() -> None:
+    plt.rcParams.update(STYLE)
+
+
+def rule_color(rule: str) -> str:
+    return RULE_COLORS.get(rule, "0.3")
+
+
+def rule_label(rule: str) -> str:
+    return RULE_LABELS.get(rule, rule)
+
+
+def save_figure(fig, paths) -> None:
+    """Save to each path (.pdf/.png) byte-reproducibly, atomically (temp name, then rename)."""
+    for path in paths:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+        fmt = path.suffix.lstrip(".")
+        metadata = {"CreationDate": None} if fmt == "pdf" else {"Software": None} if fmt == "png" else None
+        fig.savefig(tmp, format=fmt, metadata=metadata, bbox_inches="tight")
+        os.replace(tmp, path)
+    plt.close(fig)
