@@ -224,15 +224,48 @@ def run(rnn: RNN, x: np.ndarray) -> np.ndarray:
     return h
 
 
-def mode_projection(rnn: RNN, bases: Bases, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Student parameters read in the teacher's mode basis (issue 2 §4).
+HIDDEN_BASES = ("teacher", "student")
 
-    a_i = (U^T A P)_ii, b_i = (P^T B V)_ii, w_i = (P^T W P)_ii for i < k.
+
+def student_hidden_basis(rnn: RNN, bases: Bases, k: int) -> np.ndarray:
+    """The student's own hidden mode directions: the orthonormal polar factor of B V_k (n×k).
+
+    The loss depends on P only through A W^j B, so a non-aligned student cannot learn the
+    teacher's hidden basis P*; it learns its own. For a data-aligned student this returns
+    P_k up to column signs, chosen so that every b_i ≥ 0.
     """
-    a = np.einsum("ij,jk,ki->i", bases.U[:, :k].T, rnn.A, bases.P[:, :k])
-    w = np.einsum("ij,jk,ki->i", bases.P[:, :k].T, rnn.W, bases.P[:, :k])
-    b = np.einsum("ij,jk,ki->i", bases.P[:, :k].T, rnn.B, bases.V[:, :k])
+    left, _, right = np.linalg.svd(rnn.B @ bases.V[:, :k], full_matrices=False)
+    return left @ right
+
+
+def hidden_basis(rnn: RNN, bases: Bases, k: int, hidden: str) -> np.ndarray:
+    if hidden == "teacher":
+        return bases.P[:, :k]
+    if hidden == "student":
+        return student_hidden_basis(rnn, bases, k)
+    raise ValueError(f"hidden must be one of {HIDDEN_BASES}, got {hidden!r}")
+
+
+def mode_projection(
+    rnn: RNN, bases: Bases, k: int, hidden: str = "teacher"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Student parameters read in the mode basis (issue 2 §4, SPEC §1.2).
+
+    a_i = (U^T A P)_ii, b_i = (P^T B V)_ii, w_i = (P^T W P)_ii for i < k, where P is the
+    teacher's hidden basis (hidden="teacher", exact for data-aligned students) or the
+    student's own (hidden="student", see `student_hidden_basis`).
+    """
+    P = hidden_basis(rnn, bases, k, hidden)
+    a = np.einsum("ij,jk,ki->i", bases.U[:, :k].T, rnn.A, P)
+    w = np.einsum("ij,jk,ki->i", P.T, rnn.W, P)
+    b = np.einsum("ij,jk,ki->i", P.T, rnn.B, bases.V[:, :k])
     return a, b, w
+
+
+def feedback_projection(R: np.ndarray, P: np.ndarray, bases: Bases) -> np.ndarray:
+    """â_i = (U^T R P)_ii: the per-mode RFLO feedback seen by hidden directions P (n×k)."""
+    k = P.shape[1]
+    return np.einsum("ij,jk,ki->i", bases.U[:, :k].T, R, P)
 
 
 def mode_matrices(rnn: RNN, bases: Bases) -> RNN:

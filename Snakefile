@@ -1,0 +1,38 @@
+# Reproduction pipeline for Williams, Payeur & Lajoie (ICML 2026).
+#   snakemake --cores 2                          # the paper (config/config.yaml)
+#   snakemake --cores 2 --configfile config/test.yaml   # tiny CI version
+#   snakemake --report results/report.html       # HTML report after a run
+# Layout and conventions: docs/pipeline.md. The top level stays cheap: no simulation here.
+from pathlib import Path
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/simulate.smk"
+include: "workflow/rules/diagnostics.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/report.smk"
+
+
+if Path(workflow.basedir, "workflow/rules/theory.smk").exists():
+
+    include: "workflow/rules/theory.smk"
+
+
+report: "workflow/report/workflow.rst"
+
+
+rule all:
+    default_target: True
+    input:
+        all_targets(),

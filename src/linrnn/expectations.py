@@ -1,0 +1,88 @@
+"""Exact input averages E_x[·] for the final-step loss, finite T and T→∞ (SPEC §2.1).
+
+With h_0 = 0 and white inputs, the final error is linear in the inputs,
+ε_T = y_T − y*_T = Σ_{k=0}^{T-1} G_k x_{T-1-k},   G_k = A W^k B − A* W*^k B*,
+so every expected update is built from two error-history correlations, indexed by the lag m:
+  Ex(m) = E[ε_T x_{T-1-m}^T] = G_m,
+  Eh(m) = E[ε_T h_{T-1-m}^T] = Σ_{j=0}^{T-2-m} G_{m+1+j} B^T (W^j)^T
+          (T→∞: A W^{m+1} C − A* W*^{m+1} C×).
+Rules differ only in how they weight these over m (SPEC §2.1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from linrnn.model import RNN, check_compatible
+from linrnn.stein import stein_sum
+
+
+def error_kernels(student: RNN, teacher: RNN, T: int) -> np.ndarray:
+    """G_k = A W^k B − A* W*^k B* for k = 0..T-1, shape (T, o, d)."""
+    check_compatible(student, teacher)
+    G = np.empty((T, student.o, student.d))
+    WkB, WskBs = student.B.copy(), teacher.B.copy()
+    for k in range(T):
+        G[k] = student.A @ WkB - teacher.A @ WskBs
+        WkB, WskBs = student.W @ WkB, teacher.W @ WskBs
+    return G
+
+
+@dataclass(frozen=True)
+class FiniteHistory:
+    """Error-history correlations for finite T: Ex (T, o, d) and Eh (T, o, n), lag-indexed;
+    readout = E[ε_T h_T^T] = G_0 B^T + Eh(0) W^T, the delta-rule update ΔA."""
+
+    Ex: np.ndarray
+    Eh: np.ndarray
+    readout: np.ndarray
+
+
+def finite_history(student: RNN, teacher: RNN, T: int) -> FiniteHistory:
+    """Ex(m) = G_m; Eh by the backward recursion Eh(m) = G_{m+1} B^T + Eh(m+1) W^T, Eh(T-1) = 0."""
+    G = error_kernels(student, teacher, T)
+    Eh = np.zeros((T, student.o, student.n))
+    for m in range(T - 2, -1, -1):
+        Eh[m] = G[m + 1] @ student.B.T + Eh[m + 1] @ student.W.T
+    readout = G[0] @ student.B.T + Eh[0] @ student.W.T
+    return FiniteHistory(Ex=G, Eh=Eh, readout=readout)
+
+
+def readout_powers(student: RNN, count: int) -> np.ndarray:
+    """A W^m for m = 0..count-1, shape (count, o, n): the BPTT backward weights."""
+    out = np.empty((count, student.o, student.n))
+    AWm = student.A.copy()
+    for m in range(count):
+        out[m] = AWm
+        AWm = AWm @ student.W
+    return out
+
+
+@dataclass(frozen=True)
+class Stationary:
+    """T→∞ covariances (SPEC §2.1): C = E[h h^T] = W C W^T + B B^T and C× = E[h* h^T] = W* C× W^T + B* B^T."""
+
+    C: np.ndarray
+    Cx: np.ndarray
+
+
+def stationary(student: RNN, teacher: RNN) -> Stationary:
+    check_compatible(student, teacher)
+    C = stein_sum(student.W, student.B @ student.B.T, student.W.T)
+    Cx = stein_sum(teacher.W, teacher.B @ student.B.T, student.W.T)
+    return Stationary(C=C, Cx=Cx)
+
+
+def readout_update(
+    student: RNN, teacher: RNN, T: int | None, stat: Stationary | None = None
+) -> np.ndarray:
+    """ΔA = E[ε_T h_T^T], the delta rule common to all rules (SPEC §2.1).
+
+    T→∞: A C − A* C×; finite T: Σ_k G_k B^T (W^k)^T (see `finite_history`).
+    """
+    if T is None:
+        s = stat or stationary(student, teacher)
+        return student.A @ s.C - teacher.A @ s.Cx
+    return finite_history(student, teacher, T).readout

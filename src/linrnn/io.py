@@ -1,0 +1,269 @@
+"""Result files: atomic writers, provenance and safe loaders.
+
+Conventions (docs/pipeline.md):
+- every file is written to a hidden temporary name in the same directory and moved into place
+  with ``os.replace``, so a killed job never leaves a file that looks complete;
+- ``.npz`` files hold plain numeric/string arrays only and carry their provenance as a 0-d
+  string array ``provenance`` (JSON); they are always loaded with ``allow_pickle=False``;
+- CSV tables are tidy (long format, one observation per row) and carry provenance and the
+  meaning of every column in a ``<name>.meta.json`` sidecar written by the same job;
+- provenance = the config slice that made the file, the package version, the git revision,
+  the producing rule and its wildcards. No timestamps, so reruns give identical bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import math
+import os
+import subprocess
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+
+import linrnn
+
+PROVENANCE_KEY = "provenance"
+
+
+# --------------------------------------------------------------------------- atomic writes
+
+
+def _tmp_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.tmp{os.getpid()}")
+
+
+def atomic_write_bytes(path, data: bytes) -> None:
+    """Write bytes to ``path`` via a temporary file and ``os.replace`` (atomic on POSIX)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp_path(path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def atomic_write_text(path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def to_jsonable(value):
+    """Convert numpy scalars/arrays and tuples to plain JSON types (NaN/inf become strings)."""
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return to_jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        return to_jsonable(value.item())
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def dumps(value) -> str:
+    return json.dumps(to_jsonable(value), indent=2, sort_keys=True, allow_nan=False) + "\n"
+
+
+def write_json(path, value) -> None:
+    atomic_write_text(path, dumps(value))
+
+
+def read_json(path):
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+# --------------------------------------------------------------------------- provenance
+
+
+@functools.cache
+def git_revision() -> str:
+    """``git describe --always --dirty --abbrev=40`` of the repository holding the package source.
+
+    "unknown" when the source is not in a git checkout (e.g. an installed wheel).
+    """
+    src = Path(linrnn.__file__).resolve().parent
+    try:
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--abbrev=40"],
+            cwd=src,
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return out.stdout.strip() or "unknown"
+
+
+def provenance(config_slice, *, rule: str = "", wildcards: Mapping | None = None, **extra) -> dict:
+    """The record stored with every result file (see module docstring)."""
+    record = {
+        "package": "linrnn",
+        "version": linrnn.__version__,
+        "git_revision": git_revision(),
+        "numpy": np.__version__,
+        "rule": rule,
+        "wildcards": dict(wildcards or {}),
+        "config": config_slice,
+    }
+    record.update(extra)
+    return to_jsonable(record)
+
+
+# --------------------------------------------------------------------------- npz
+
+
+def save_npz(path, arrays: Mapping[str, object], prov: Mapping | None = None) -> None:
+    """Atomically write an uncompressed ``.npz`` of plain arrays, plus a ``provenance`` entry.
+
+    Object arrays are refused (they would need pickle to load).
+    """
+    clean = {}
+    for name, value in arrays.items():
+        arr = np.asarray(value)
+        if arr.dtype == object:
+            raise TypeError(f"array {name!r} has dtype object; store numbers or strings only")
+        clean[name] = arr
+    if prov is not None:
+        if PROVENANCE_KEY in clean:
+            raise ValueError(f"array name {PROVENANCE_KEY!r} is reserved")
+        clean[PROVENANCE_KEY] = np.array(dumps(prov))
+    buf = io.BytesIO()
+    np.savez(buf, **clean)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def load_npz(path) -> dict[str, np.ndarray]:
+    """Load every array of an ``.npz`` (``allow_pickle=False``) into a dict (file closed after)."""
+    with np.load(path, allow_pickle=False) as data:
+        return {name: data[name] for name in data.files}
+
+
+def npz_provenance(path) -> dict:
+    with np.load(path, allow_pickle=False) as data:
+        return json.loads(str(data[PROVENANCE_KEY]))
+
+
+def scalar(arrays: Mapping[str, np.ndarray], name: str):
+    """A 0-d entry as a Python scalar (str, int, float)."""
+    return np.asarray(arrays[name]).item()
+
+
+# --------------------------------------------------------------------------- CSV tables
+
+
+def meta_path(path) -> Path:
+    """The sidecar of ``results/x/name.csv`` is ``results/x/name.meta.json``."""
+    path = Path(path)
+    return path.with_name(path.stem + ".meta.json")
+
+
+def _format(value) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, np.generic):
+        return str(value.item())
+    return str(value)
+
+
+def write_table(
+    path,
+    rows: Iterable[Mapping],
+    columns: Mapping[str, str],
+    prov: Mapping,
+) -> None:
+    """Write a tidy CSV (header = ``columns`` keys, in order) and its ``.meta.json`` sidecar.
+
+    ``columns`` maps each column name to its description; rows must have exactly those keys.
+    The sidecar holds ``{"columns": ..., "n_rows": ..., "provenance": ...}``.
+    """
+    names = list(columns)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(names)
+    n_rows = 0
+    for row in rows:
+        if set(row) != set(names):
+            missing = sorted(set(names) - set(row))
+            extra = sorted(set(row) - set(names))
+            raise ValueError(f"row keys differ from columns: missing {missing}, extra {extra}")
+        writer.writerow([_format(row[name]) for name in names])
+        n_rows += 1
+    atomic_write_text(path, buf.getvalue())
+    write_json(meta_path(path), {"columns": dict(columns), "n_rows": n_rows, "provenance": prov})
+
+
+def _parse(text: str):
+    if text in ("true", "false"):
+        return text == "true"
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def read_table(path) -> dict[str, np.ndarray]:
+    """Read a CSV written by :func:`write_table` into ``{column: numpy array}``.
+
+    Numeric columns become float/int arrays, ``true``/``false`` bool, the rest strings.
+    """
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        cols: list[list] = [[] for _ in header]
+        for row in reader:
+            for j, text in enumerate(row):
+                cols[j].append(_parse(text))
+    table = {}
+    for name, values in zip(header, cols, strict=True):
+        kinds = {type(v) for v in values}
+        if kinds <= {int}:
+            table[name] = np.array(values, dtype=int)
+        elif kinds <= {int, float}:
+            table[name] = np.array(values, dtype=float)
+        elif kinds <= {bool}:
+            table[name] = np.array(values, dtype=bool)
+        else:
+            table[name] = np.array([str(v) for v in values], dtype=str)
+    return table
+
+
+def select(table: Mapping[str, np.ndarray], **conditions) -> dict[str, np.ndarray]:
+    """Rows of a table whose columns equal the given values: ``select(t, rule="rflo", seed=0)``."""
+    if not table:
+        return {}
+    n = len(next(iter(table.values())))
+    mask = np.ones(n, dtype=bool)
+    for name, value in conditions.items():
+        mask &= table[name] == value
+    return {name: col[mask] for name, col in table.items()}

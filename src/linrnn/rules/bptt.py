@@ -1,0 +1,35 @@
+"""Backpropagation through time: the exact gradient of L_T (SPEC §2.1, §2.2).
+
+ΔA = A C − A* C×, ΔW = Z1 W C − Z2 W* C×, ΔB = Z1 B − Z2 B* (T→∞), i.e. tbptt with τ = ∞.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from linrnn.model import RNN
+from linrnn.rules.base import Rule, RuleOptions
+from linrnn.rules.tbptt import backprop_expected, backprop_sampled
+
+
+def expected(student: RNN, teacher: RNN, opts: RuleOptions, T: int | None = None) -> RNN:
+    return backprop_expected(student, teacher, T, None)
+
+
+def sampled(student: RNN, teacher: RNN, opts: RuleOptions, x: np.ndarray) -> RNN:
+    return backprop_sampled(student, teacher, x, None)
+
+
+def mode_update(a, b, w, a_star, b_star, w_star, opts: RuleOptions):
+    from linrnn.modes import bptt_mode_update
+
+    return bptt_mode_update(a, b, w, a_star, b_star, w_star)
+
+
+RULE = Rule(
+    name="bptt",
+    expected=expected,
+    sampled=sampled,
+    mode_update=mode_update,
+    description="exact gradient of the final-step loss",
+)

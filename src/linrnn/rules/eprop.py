@@ -1,0 +1,67 @@
+"""e-prop as RFLO with diag(W) as per-neuron trace decay (SPEC §2.1 [I]).
+
+e_{ij,t} = W_ii e_{ij,t-1} + h_{j,t-1},  ΔW_ij = (F^T ε_T)_i e_{ij,T}, and likewise for B with x.
+F is the random feedback R ("random", default) or the current readout A ("symmetric").
+T→∞ [D]: row i of ΔW = F_i^T [A (I − W_ii W)^{-1} W C − A* (I − W_ii W*)^{-1} W* C×],
+         row i of ΔB = F_i^T [A (I − W_ii W)^{-1} B − A* (I − W_ii W*)^{-1} B*].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from linrnn.expectations import finite_history, readout_update, stationary
+from linrnn.linalg import resolvent_rows
+from linrnn.model import RNN
+from linrnn.rules.base import Rule, RuleOptions
+from linrnn.sampling import sampled_history, sampled_readout_update
+from linrnn.stein import NotConvergentError
+
+
+def feedback_matrix(student: RNN, opts: RuleOptions) -> np.ndarray:
+    if opts.eprop_feedback == "symmetric":
+        return student.A
+    return opts.require_feedback(student.o, student.n)
+
+
+def expected(student: RNN, teacher: RNN, opts: RuleOptions, T: int | None = None) -> RNN:
+    F = feedback_matrix(student, opts)
+    decays = np.diag(student.W).copy()
+    if T is None:
+        if np.any(np.abs(decays) >= 1):
+            raise NotConvergentError("e-prop traces need |W_ii| < 1 for the T→∞ limit")
+        s = stationary(student, teacher)
+        dA = readout_update(student, teacher, T, s)
+        rows = resolvent_rows(student.W, F.T @ student.A, decays)
+        rows_star = resolvent_rows(teacher.W, F.T @ teacher.A, decays)
+        dW = rows @ student.W @ s.C - rows_star @ teacher.W @ s.Cx
+        dB = rows @ student.B - rows_star @ teacher.B
+        return RNN(dA, dW, dB)
+    hist = finite_history(student, teacher, T)
+    dA = hist.readout
+    decay = decays[:, None] ** np.arange(T)[None, :]  # (n, T): W_ii^m
+    dW = np.einsum("im,oi,mop->ip", decay, F, hist.Eh, optimize=True)
+    dB = np.einsum("im,oi,mop->ip", decay, F, hist.Ex, optimize=True)
+    return RNN(dA, dW, dB)
+
+
+def sampled(student: RNN, teacher: RNN, opts: RuleOptions, x: np.ndarray) -> RNN:
+    F = feedback_matrix(student, opts)
+    hist = sampled_history(student, teacher, x)
+    T = x.shape[1]
+    decay = np.diag(student.W)[:, None] ** np.arange(T)[None, :]  # (n, T)
+    learning_signal = hist.eps @ F  # (batch, n): (F^T ε)_i
+    # K[i, (b, m)] = L[b, i] W_ii^m, then ΔW = K · h_lag: one matmul, no loop over synapses.
+    K = (learning_signal.T[:, :, None] * decay[:, None, :]).reshape(student.n, -1) / hist.batch
+    dW = K @ hist.h_lag.reshape(-1, student.n)
+    dB = K @ hist.x_lag.reshape(-1, student.d)
+    return RNN(sampled_readout_update(student, hist), dW, dB)
+
+
+RULE = Rule(
+    name="eprop",
+    expected=expected,
+    sampled=sampled,
+    mode_update=None,
+    description="per-neuron trace decay diag(W); feedback R or A (opts.eprop_feedback)",
+)

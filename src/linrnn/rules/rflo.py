@@ -1,0 +1,66 @@
+"""Random feedback local online learning (Murray 2019, adapted; SPEC §2.1, poster).
+
+W replaced by ŵ I in credit assignment, A^T by a fixed random R^T:
+ΔW = R^T E[ε_T e_T^T], e_t = ŵ e_{t-1} + h_{t-1};  ΔB = R^T E[ε_T e^{(b)T}_T], e^{(b)}_t = ŵ e^{(b)}_{t-1} + x_{t-1}.
+T→∞ [D]: ΔW = R^T (A (I − ŵW)^{-1} W C − A* (I − ŵW*)^{-1} W* C×),
+         ΔB = R^T (A (I − ŵW)^{-1} B − A* (I − ŵW*)^{-1} B*).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from linrnn.expectations import finite_history, readout_update, stationary
+from linrnn.model import RNN
+from linrnn.rules.base import Rule, RuleOptions
+from linrnn.sampling import lag_weighted, sampled_history, sampled_readout_update
+
+
+def _leaky_resolvent(A: np.ndarray, W: np.ndarray, w_hat: float) -> np.ndarray:
+    """A (I − ŵ W)^{-1} = Σ_m ŵ^m A W^m."""
+    return np.linalg.solve((np.eye(W.shape[0]) - w_hat * W).T, A.T).T
+
+
+def expected(student: RNN, teacher: RNN, opts: RuleOptions, T: int | None = None) -> RNN:
+    R = opts.require_feedback(student.o, student.n)
+    if T is None:
+        s = stationary(student, teacher)
+        dA = readout_update(student, teacher, T, s)
+        AR = _leaky_resolvent(student.A, student.W, opts.w_hat)
+        AsR = _leaky_resolvent(teacher.A, teacher.W, opts.w_hat)
+        dW = R.T @ (AR @ student.W @ s.C - AsR @ teacher.W @ s.Cx)
+        dB = R.T @ (AR @ student.B - AsR @ teacher.B)
+        return RNN(dA, dW, dB)
+    hist = finite_history(student, teacher, T)
+    dA = hist.readout
+    decay = opts.w_hat ** np.arange(T)
+    dW = R.T @ np.einsum("m,mon->on", decay, hist.Eh)
+    dB = R.T @ np.einsum("m,mod->od", decay, hist.Ex)
+    return RNN(dA, dW, dB)
+
+
+def sampled(student: RNN, teacher: RNN, opts: RuleOptions, x: np.ndarray) -> RNN:
+    R = opts.require_feedback(student.o, student.n)
+    hist = sampled_history(student, teacher, x)
+    decay = opts.w_hat ** np.arange(x.shape[1])
+    trace_h = lag_weighted(decay, hist.h_lag)
+    trace_x = lag_weighted(decay, hist.x_lag)
+    feedback_err = hist.eps @ R / hist.batch  # rows: (R^T ε)^T
+    return RNN(
+        sampled_readout_update(student, hist), feedback_err.T @ trace_h, feedback_err.T @ trace_x
+    )
+
+
+def mode_update(a, b, w, a_star, b_star, w_star, opts: RuleOptions):
+    from linrnn.modes import rflo_mode_update
+
+    return rflo_mode_update(a, b, w, a_star, b_star, w_star, opts.a_hat, opts.w_hat)
+
+
+RULE = Rule(
+    name="rflo",
+    expected=expected,
+    sampled=sampled,
+    mode_update=mode_update,
+    description="random feedback R, scalar trace decay ŵ (opts.feedback, opts.w_hat)",
+)

@@ -1,0 +1,74 @@
+"""Truncated BPTT with window τ (SPEC §2.1, §2.2).
+
+ΔW = Σ_{m<τ} (W^m)^T A^T E[ε_T h_{T-1-m}^T],  ΔB = Σ_{m<τ} (W^m)^T A^T E[ε_T x_{T-1-m}^T].
+T→∞ closed form [D]: with Z1^(τ) = Σ_{m<τ} (W^m)^T A^T A W^m and Z2^(τ) = Σ_{m<τ} (W^m)^T A^T A* W*^m,
+ΔW = Z1^(τ) W C − Z2^(τ) W* C×,  ΔB = Z1^(τ) B − Z2^(τ) B*. τ = ∞ (window=None) is BPTT.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from linrnn.expectations import finite_history, readout_powers, readout_update, stationary
+from linrnn.model import RNN
+from linrnn.rules.base import Rule, RuleOptions
+from linrnn.sampling import sampled_history, sampled_readout_update
+from linrnn.stein import stein_sum
+
+
+def backprop_expected(student: RNN, teacher: RNN, T: int | None, window: int | None) -> RNN:
+    """Expected update of BPTT truncated to `window` lags (None: no truncation)."""
+    A, W, B = student.A, student.W, student.B
+    if T is None:
+        s = stationary(student, teacher)
+        dA = readout_update(student, teacher, T, s)
+        Z1 = stein_sum(W.T, A.T @ A, W, window)
+        Z2 = stein_sum(W.T, A.T @ teacher.A, teacher.W, window)
+        dW = Z1 @ W @ s.C - Z2 @ teacher.W @ s.Cx
+        dB = Z1 @ B - Z2 @ teacher.B
+        return RNN(dA, dW, dB)
+    lags = T if window is None else min(window, T)
+    hist = finite_history(student, teacher, T)
+    dA = hist.readout
+    back = readout_powers(student, lags)  # A W^m
+    dW = np.einsum("mon,mop->np", back, hist.Eh[:lags])
+    dB = np.einsum("mon,mod->nd", back, hist.Ex[:lags])
+    return RNN(dA, dW, dB)
+
+
+def backprop_sampled(student: RNN, teacher: RNN, x: np.ndarray, window: int | None) -> RNN:
+    """Minibatch BPTT: δ_0 = A^T ε, δ_{m+1} = W^T δ_m; ΔW = mean Σ_{m<window} δ_m h_{T-1-m}^T."""
+    hist = sampled_history(student, teacher, x)
+    T = x.shape[1]
+    lags = T if window is None else min(window, T)
+    delta = np.empty((hist.batch, lags, student.n))
+    delta[:, 0] = hist.eps @ student.A
+    for m in range(1, lags):
+        delta[:, m] = delta[:, m - 1] @ student.W
+    flat = delta.reshape(-1, student.n).T / hist.batch
+    dW = flat @ hist.h_lag[:, :lags].reshape(-1, student.n)
+    dB = flat @ hist.x_lag[:, :lags].reshape(-1, student.d)
+    return RNN(sampled_readout_update(student, hist), dW, dB)
+
+
+def expected(student: RNN, teacher: RNN, opts: RuleOptions, T: int | None = None) -> RNN:
+    return backprop_expected(student, teacher, T, opts.tau)
+
+
+def sampled(student: RNN, teacher: RNN, opts: RuleOptions, x: np.ndarray) -> RNN:
+    return backprop_sampled(student, teacher, x, opts.tau)
+
+
+def mode_update(a, b, w, a_star, b_star, w_star, opts: RuleOptions):
+    from linrnn.modes import tbptt_mode_update
+
+    return tbptt_mode_update(a, b, w, a_star, b_star, w_star, tau=opts.tau)
+
+
+RULE = Rule(
+    name="tbptt",
+    expected=expected,
+    sampled=sampled,
+    mode_update=mode_update,
+    description="BPTT truncated to the last τ steps (opts.tau, default 1)",
+)

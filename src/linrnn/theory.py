@@ -1,0 +1,504 @@
+"""Dynamical-systems analysis of the per-mode ODEs θ̇ = F(θ) = −Δθ (SPEC §2.2, §3).
+
+- stationary manifolds (SPEC §3.1): the optimal manifold M* = {(s, c/s, w*)}, c = a* b*,
+  with its two branches s > 0 and s < 0, and for bptt/tbptt the non-optimal manifold
+  M0 = {(0, 0, w)}; a numerical fixed-point search checks that there are no others;
+- the analytic Jacobian ∂F/∂θ (checked against central finite differences);
+- eigenvalues along each manifold, classification and asymptotic rates (SPEC §3.2, §3.3);
+- RFLO stability maps over (s, â) and (s, ŵ) (paper Eqs. 28–29: stable when â s > 0);
+- vector-field slices on planes, convergence times and empirical decay rates of trajectories.
+
+Sign convention: SPEC §3.2 writes tr/det for μ, the eigenvalues of ∂Δ/∂θ; the ODE
+eigenvalues are λ = −μ.  Everything here reports λ (eigenvalues of the ODE Jacobian), and the
+rate of a stable point is −max Re λ over the two transverse eigenvalues (= min Re μ).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.optimize import least_squares
+
+from linrnn.modes import (
+    check_arguments,
+    geom_s0,
+    geom_s0_prime,
+    geom_s1,
+    geom_s1_prime,
+    mode_field,
+)
+
+CLASSES = ("stable node", "stable spiral", "saddle", "unstable", "marginal")
+CLASS_CODES = {name: i for i, name in enumerate(CLASSES)}
+
+
+# ---------------------------------------------------------------- manifolds (SPEC §3.1)
+
+
+def optimal_manifold(s, a_star, b_star, w_star):
+    """M* = {ab = a* b*, w = w*} parametrised by s = a: (a, b, w) = (s, c/s, w*), s ≠ 0.
+
+    Branch s > 0 and branch s < 0 (SPEC §3.1); shared by all rules.
+    """
+    s = np.asarray(s, dtype=float)
+    c = a_star * b_star
+    return s, c / s, np.broadcast_to(np.asarray(w_star, dtype=float), s.shape).copy()
+
+
+def nonoptimal_manifold(w):
+    """M0 = {a = b = 0, w arbitrary in (−1, 1)}, parametrised by w (bptt, tbptt only)."""
+    w = np.asarray(w, dtype=float)
+    return np.zeros_like(w), np.zeros_like(w), w
+
+
+def has_nonoptimal_manifold(rule: str) -> bool:
+    """bptt and tbptt have M0; rflo does not (Δb = −â c/(1 − ŵ w*) ≠ 0 at a = b = 0)."""
+    return rule in ("bptt", "tbptt")
+
+
+def stationary_manifolds(rule, a_star, b_star, w_star, s, w_grid, **rule_kw):
+    """The rule's stationary manifolds as point arrays, with the field's size on them.
+
+    Returns a dict name → dict(a, b, w, param, residual) for "optimal_pos" (s > 0),
+    "optimal_neg" (s < 0) and, for bptt/tbptt, "nonoptimal" (parameter w).
+    residual = max |F| at each point (≈ 0 on a stationary manifold).
+    """
+    s = np.asarray(s, dtype=float)
+    out = {}
+    for name, ss in (("optimal_pos", np.abs(s)), ("optimal_neg", -np.abs(s))):
+        a, b, w = optimal_manifold(ss, a_star, b_star, w_star)
+        out[name] = dict(a=a, b=b, w=w, param=ss)
+    if has_nonoptimal_manifold(rule):
+        a, b, w = nonoptimal_manifold(w_grid)
+        out["nonoptimal"] = dict(a=a, b=b, w=w, param=np.asarray(w_grid, dtype=float))
+    for m in out.values():
+        f = mode_field(rule, m["a"], m["b"], m["w"], a_star, b_star, w_star, **rule_kw)
+        m["residual"] = np.max(np.abs(f), axis=0)
+    return out
+
+
+# ---------------------------------------------------------------- Jacobian
+
+
+def update_jacobian(rule, a, b, w, a_star, b_star, w_star, *, tau=1, a_hat=1.0, w_hat=0.0):
+    """∂Δ/∂(a, b, w), shape (..., 3, 3), rows Δa, Δb, Δw (SPEC §2.2 differentiated by hand).
+
+    With c = a* b*, P = 1/(1 − w²), Q = 1/(1 − w w*):
+      Δa = a b² P − b c Q  (all rules);
+      bptt/tbptt: Δb = a² b S0(w²) − a c S0(w w*), Δw = a² b² w S1(w²) − a b c w* S1(w w*);
+      rflo: Δb = â a b/(1 − ŵ w) − â c/(1 − ŵ w*),
+            Δw = â a b² w H(w) − â b c w* K(w), H = 1/((1 − ŵ w)(1 − w²)),
+            K = 1/((1 − ŵ w*)(1 − w w*)).
+    """
+    check_arguments(rule, a_star, b_star, w_star, tau=tau, a_hat=a_hat, w_hat=w_hat)
+    tau = math.inf if rule == "bptt" else tau
+    a, b, w, ws, c, ah, wh = np.broadcast_arrays(
+        *(np.asarray(v, dtype=float) for v in (a, b, w, w_star, np.multiply(a_star, b_star), a_hat, w_hat))
+    )
+    J = np.empty(a.shape + (3, 3))
+    P, Q = 1.0 / (1.0 - w**2), 1.0 / (1.0 - w * ws)
+    dP, dQ = 2.0 * w * P**2, ws * Q**2
+    J[..., 0, 0] = b**2 * P
+    J[..., 0, 1] = 2.0 * a * b * P - c * Q
+    J[..., 0, 2] = a * b**2 * dP - b * c * dQ
+    if rule == "rflo":
+        G, G0 = 1.0 / (1.0 - wh * w), 1.0 / (1.0 - wh * ws)
+        H = G * P
+        dH = wh * G**2 * P + G * dP
+        K = G0 * Q
+        dK = G0 * dQ
+        J[..., 1, 0] = ah * b * G
+        J[..., 1, 1] = ah * a * G
+        J[..., 1, 2] = ah * a * b * wh * G**2
+        J[..., 2, 0] = ah * b**2 * w * H
+        J[..., 2, 1] = 2.0 * ah * a * b * w * H - ah * c * ws * K
+        J[..., 2, 2] = ah * a * b**2 * (H + w * dH) - ah * b * c * ws * dK
+        return J
+    x, y = w**2, w * ws
+    s0x, s0y, s1x, s1y = geom_s0(x, tau), geom_s0(y, tau), geom_s1(x, tau), geom_s1(y, tau)
+    J[..., 1, 0] = 2.0 * a * b * s0x - c * s0y
+    J[..., 1, 1] = a**2 * s0x
+    J[..., 1, 2] = 2.0 * a**2 * b * w * geom_s0_prime(x, tau) - a * c * ws * geom_s0_prime(y, tau)
+    J[..., 2, 0] = 2.0 * a * b**2 * w * s1x - b * c * ws * s1y
+    J[..., 2, 1] = 2.0 * a**2 * b * w * s1x - a * c * ws * s1y
+    J[..., 2, 2] = a**2 * b**2 * (s1x + 2.0 * x * geom_s1_prime(x, tau)) - a * b * c * ws**2 * geom_s1_prime(
+        y, tau
+    )
+    return J
+
+
+def jacobian(rule, a, b, w, a_star, b_star, w_star, *, tau=1, a_hat=1.0, w_hat=0.0):
+    """Jacobian of the ODE field F = −Δ, shape (..., 3, 3): ∂F_i/∂θ_j, θ = (a, b, w)."""
+    return -update_jacobian(rule, a, b, w, a_star, b_star, w_star, tau=tau, a_hat=a_hat, w_hat=w_hat)
+
+
+def finite_difference_jacobian(rule, a, b, w, a_star, b_star, w_star, *, h=1e-6, **rule_kw):
+    """Central finite differences of the ODE field F = −Δ, shape (..., 3, 3)."""
+    theta = np.stack(np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, w))))
+    J = np.empty(theta.shape[1:] + (3, 3))
+    for j in range(3):
+        step = np.zeros_like(theta)
+        step[j] = h
+        fp = mode_field(rule, *(theta + step), a_star, b_star, w_star, **rule_kw)
+        fm = mode_field(rule, *(theta - step), a_star, b_star, w_star, **rule_kw)
+        J[..., :, j] = np.moveaxis((fp - fm) / (2.0 * h), 0, -1)
+    return J
+
+
+def jacobian_check(rule, a, b, w, a_star, b_star, w_star, *, h=1e-6, **rule_kw) -> float:
+    """Largest |J_analytic − J_fd| / max(1, |J_analytic|) over the given points."""
+    Ja = jacobian(rule, a, b, w, a_star, b_star, w_star, **rule_kw)
+    Jf = finite_difference_jacobian(rule, a, b, w, a_star, b_star, w_star, h=h, **rule_kw)
+    return float(np.max(np.abs(Ja - Jf) / np.maximum(1.0, np.abs(Ja))))
+
+
+# ---------------------------------------------------------------- spectra and classification
+
+
+def transverse_eigenvalues(J):
+    """The two eigenvalues of a 3×3 J that has one zero eigenvalue (along the manifold).
+
+    det(λ − J) = λ(λ² − tr λ + m2) when det J = 0, with m2 the sum of the principal 2×2
+    minors; returns the roots of λ² − tr λ + m2 (complex), ordered by real part,
+    largest (slowest decay) first.
+    """
+    J = np.asarray(J, dtype=float)
+    tr = np.trace(J, axis1=-2, axis2=-1)
+    m2 = (
+        J[..., 0, 0] * J[..., 1, 1]
+        - J[..., 0, 1] * J[..., 1, 0]
+        + J[..., 0, 0] * J[..., 2, 2]
+        - J[..., 0, 2] * J[..., 2, 0]
+        + J[..., 1, 1] * J[..., 2, 2]
+        - J[..., 1, 2] * J[..., 2, 1]
+    )
+    root = np.sqrt((tr**2 - 4.0 * m2).astype(complex))
+    l1, l2 = (tr + root) / 2.0, (tr - root) / 2.0
+    swap = l2.real > l1.real
+    return np.where(swap, l2, l1), np.where(swap, l1, l2)
+
+
+def classify(eig_1, eig_2, rtol=1e-9):
+    """Classify a point of a 1-D stationary manifold from its two transverse eigenvalues λ.
+
+    stable node (both real < 0), stable spiral (complex pair, Re < 0), saddle (real, opposite
+    signs), unstable (some Re > 0, not a saddle), marginal (some Re ≈ 0 relative to rtol).
+    Returns an array of class names (strings).
+    """
+    eig_1, eig_2 = np.broadcast_arrays(np.asarray(eig_1, dtype=complex), np.asarray(eig_2, dtype=complex))
+    scale = np.maximum(np.abs(eig_1), np.abs(eig_2))
+    tiny = rtol * np.maximum(scale, 1e-300)
+    r1, r2 = eig_1.real, eig_2.real
+    complex_pair = np.abs(eig_1.imag) > tiny
+    out = np.full(eig_1.shape, "unstable", dtype=object)
+    out[(r1 < -tiny) & (r2 < -tiny) & ~complex_pair] = "stable node"
+    out[(r1 < -tiny) & (r2 < -tiny) & complex_pair] = "stable spiral"
+    out[((r1 > tiny) & (r2 < -tiny)) | ((r2 > tiny) & (r1 < -tiny))] = "saddle"
+    out[(np.abs(r1) <= tiny) | (np.abs(r2) <= tiny)] = "marginal"
+    return out
+
+
+def asymptotic_rate(eig_1, eig_2):
+    """−max Re λ over the transverse pair: > 0 is the convergence rate of a stable point
+    (slowest non-zero eigenvalue, SPEC §3.2 min Re μ); ≤ 0 means no convergence."""
+    return -np.maximum(np.real(eig_1), np.real(eig_2))
+
+
+def manifold_spectrum(rule, s, a_star, b_star, w_star, *, manifold="optimal", tau=1, a_hat=1.0, w_hat=0.0):
+    """Eigenvalues, classification and rates along a stationary manifold.
+
+    manifold="optimal": points (s, c/s, w*), s = a (SPEC §3.2);
+    manifold="nonoptimal": points (0, 0, s), s = w (SPEC §3.3; bptt/tbptt only).
+    Returns dict(s, a, b, w, eig_1, eig_2, tangent, classification, rate), where tangent is
+    |F'·t|/|t| for the manifold's tangent t (≈ 0: the zero eigenvalue along the manifold).
+    """
+    s = np.asarray(s, dtype=float)
+    if manifold == "optimal":
+        a, b, w = optimal_manifold(s, a_star, b_star, w_star)
+        c = a_star * b_star
+        tangent = np.stack(np.broadcast_arrays(np.ones_like(s), -c / s**2, np.zeros_like(s)), axis=-1)
+    elif manifold == "nonoptimal":
+        if not has_nonoptimal_manifold(rule):
+            raise ValueError(f"manifold='nonoptimal' exists only for bptt and tbptt, not {rule!r}")
+        a, b, w = nonoptimal_manifold(s)
+        tangent = np.stack(np.broadcast_arrays(np.zeros_like(s), np.zeros_like(s), np.ones_like(s)), axis=-1)
+    else:
+        raise ValueError(f"manifold must be 'optimal' or 'nonoptimal', got {manifold!r}")
+    J = jacobian(rule, a, b, w, a_star, b_star, w_star, tau=tau, a_hat=a_hat, w_hat=w_hat)
+    e1, e2 = transverse_eigenvalues(J)
+    Jt = np.einsum("...ij,...j->...i", J, np.broadcast_to(tangent, J.shape[:-1]))
+    return dict(
+        s=s,
+        a=a,
+        b=b,
+        w=w,
+        eig_1=e1,
+        eig_2=e2,
+        tangent=np.linalg.norm(Jt, axis=-1) / np.linalg.norm(tangent, axis=-1),
+        classification=classify(e1, e2),
+        rate=asymptotic_rate(e1, e2),
+    )
+
+
+def spec_trace_det(rule, s, c, w_star, *, a_hat=1.0, w_hat=0.0):
+    """SPEC §3.2 closed forms (tr, det) of μ = eigenvalues of ∂Δ/∂θ on M* (τ = 1 for tbptt).
+
+    D = 1 − w*², E = 1 − ŵ w*, q = c²/s² + s².  Kept separate from the Jacobian code so the two
+    paths can be compared.
+    """
+    s = np.asarray(s, dtype=float)
+    D, E, q = 1.0 - w_star**2, 1.0 - w_hat * w_star, c**2 / s**2 + s**2
+    if rule == "bptt":
+        return q / D + c**2 * (1 + w_star**2) / D**3, q * c**2 / D**4
+    if rule == "tbptt":
+        return c**2 / (s**2 * D) + s**2 + c**2 / D**2, c**2 * q / D**2
+    if rule == "rflo":
+        tr = c**2 / (s**2 * D) + a_hat * s / E + a_hat * c**2 * (D + w_star**2 * E) / (s * E**2 * D**2)
+        det = a_hat * c**2 * (c**2 + a_hat * s**3) / (E**2 * D**2 * s**3)
+        return tr, det
+    raise ValueError(f"rule must be one of ('bptt', 'tbptt', 'rflo'), got {rule!r}")
+
+
+# ---------------------------------------------------------------- fixed-point search
+
+
+def find_fixed_points(
+    rule,
+    a_star,
+    b_star,
+    w_star,
+    *,
+    tau=1,
+    a_hat=1.0,
+    w_hat=0.0,
+    ab_range=3.0,
+    n_ab=7,
+    w_values=(-0.9, -0.45, 0.0, 0.45, 0.9),
+    w_box=0.999,
+    tol=1e-10,
+    label_tol=1e-6,
+):
+    """Search for zeros of F in the box |a|, |b| ≤ ab_range (start grid), |w| < w_box < 1.
+
+    From every start (a, b) on an n_ab × n_ab grid and w in w_values, minimise |F|² by
+    bounded least squares (analytic Jacobian); keep the results with max |F| < tol, and label
+    each "optimal" (|ab − c| and |w − w*| < label_tol), "nonoptimal" (|a|, |b| < label_tol)
+    or "other".  Returns dict(points (m, 3), labels (m,), residuals (m,), n_starts,
+    n_optimal_pos, n_optimal_neg, n_nonoptimal, others (the "other" points, (j, 3))).
+    """
+    check_arguments(rule, a_star, b_star, w_star, tau=tau, a_hat=a_hat, w_hat=w_hat)
+    kw = dict(tau=tau, a_hat=a_hat, w_hat=w_hat)
+    c = a_star * b_star
+    grid = np.linspace(-ab_range, ab_range, n_ab)
+    starts = np.array([(a, b, w) for a in grid for b in grid for w in w_values], dtype=float)
+
+    def fun(x):
+        return mode_field(rule, x[0], x[1], x[2], a_star, b_star, w_star, **kw)
+
+    def jac(x):
+        return jacobian(rule, x[0], x[1], x[2], a_star, b_star, w_star, **kw)
+
+    lower, upper = [-np.inf, -np.inf, -w_box], [np.inf, np.inf, w_box]
+    points, residuals = [], []
+    for x0 in starts:
+        res = least_squares(fun, x0, jac=jac, bounds=(lower, upper), xtol=1e-15, ftol=1e-15, gtol=1e-15)
+        r = float(np.max(np.abs(fun(res.x))))
+        if r < tol and abs(res.x[2]) < w_box:
+            points.append(res.x)
+            residuals.append(r)
+    points = np.array(points).reshape(-1, 3)
+    a, b, w = points.T
+    labels = np.full(len(points), "other", dtype=object)
+    labels[(np.abs(a * b - c) < label_tol) & (np.abs(w - w_star) < label_tol)] = "optimal"
+    labels[(np.abs(a) < label_tol) & (np.abs(b) < label_tol)] = "nonoptimal"
+    opt = labels == "optimal"
+    return dict(
+        points=points,
+        labels=labels,
+        residuals=np.array(residuals),
+        n_starts=len(starts),
+        n_optimal_pos=int(np.sum(opt & (a > 0))),
+        n_optimal_neg=int(np.sum(opt & (a < 0))),
+        n_nonoptimal=int(np.sum(labels == "nonoptimal")),
+        others=points[labels == "other"],
+    )
+
+
+# ---------------------------------------------------------------- RFLO stability maps
+
+
+def rflo_stability_map(s, a_star, b_star, w_star, *, a_hat=1.0, w_hat=0.0):
+    """RFLO on M* over a grid: s (ns,) against â or ŵ (one of them a 1-D array, (m,)).
+
+    Returns dict(s, a_hat, w_hat, eig_1, eig_2, rate, code, classification, sign) with
+    arrays of shape (m, ns); code = CLASS_CODES[classification]; sign = sgn(â s), the
+    sign condition of paper Eqs. 28–29 (stable where â s > 0).
+    """
+    s = np.asarray(s, dtype=float)
+    a_hat, w_hat = np.asarray(a_hat, dtype=float), np.asarray(w_hat, dtype=float)
+    if a_hat.ndim + w_hat.ndim != 1:
+        raise ValueError("exactly one of a_hat and w_hat must be a 1-D array (the map's y axis)")
+    ah = a_hat[:, None] if a_hat.ndim else a_hat
+    wh = w_hat[:, None] if w_hat.ndim else w_hat
+    spec = manifold_spectrum("rflo", s[None, :], a_star, b_star, w_star, a_hat=ah, w_hat=wh)
+    cls = spec["classification"]
+    shape = cls.shape
+    return dict(
+        s=s,
+        a_hat=a_hat,
+        w_hat=w_hat,
+        eig_1=spec["eig_1"],
+        eig_2=spec["eig_2"],
+        rate=spec["rate"],
+        classification=cls,
+        code=np.vectorize(CLASS_CODES.get, otypes=[int])(cls).reshape(shape),
+        sign=np.sign(np.broadcast_to(ah * s[None, :], shape)),
+    )
+
+
+# ---------------------------------------------------------------- vector-field slices
+
+
+def vector_field_slice(rule, origin, e1, e2, u, v, a_star, b_star, w_star, **rule_kw):
+    """F on the plane origin + u e1 + v e2 (e1, e2 orthonormal 3-vectors in (a, b, w)).
+
+    Returns dict(U, V, a, b, w, Fu, Fv, Fn, inside) on the (len(v), len(u)) grid: Fu, Fv the
+    in-plane components, Fn the normal component, inside = |w| < 1 (F is NaN outside).
+    """
+    origin, e1, e2 = (np.asarray(x, dtype=float) for x in (origin, e1, e2))
+    if abs(e1 @ e2) > 1e-12 or abs(e1 @ e1 - 1) > 1e-12 or abs(e2 @ e2 - 1) > 1e-12:
+        raise ValueError("e1 and e2 must be orthonormal 3-vectors")
+    U, V = np.meshgrid(np.asarray(u, dtype=float), np.asarray(v, dtype=float))
+    pts = origin[:, None, None] + U * e1[:, None, None] + V * e2[:, None, None]
+    inside = np.abs(pts[2]) < 1.0
+    w = np.where(inside, pts[2], 0.0)
+    F = mode_field(rule, pts[0], pts[1], w, a_star, b_star, w_star, **rule_kw)
+    F = np.where(inside, F, np.nan)
+    normal = np.cross(e1, e2)
+    return dict(
+        U=U,
+        V=V,
+        a=pts[0],
+        b=pts[1],
+        w=pts[2],
+        Fu=np.einsum("i...,i->...", F, e1),
+        Fv=np.einsum("i...,i->...", F, e2),
+        Fn=np.einsum("i...,i->...", F, normal),
+        inside=inside,
+    )
+
+
+def ab_plane_slice(rule, u, v, a_star, b_star, w_star, **rule_kw):
+    """The (a, b) plane at w = w* (contains M* and the point (0, 0, w*) of M0)."""
+    return vector_field_slice(rule, (0, 0, w_star), (1, 0, 0), (0, 1, 0), u, v, a_star, b_star, w_star, **rule_kw)
+
+
+def diagonal_plane_slice(rule, u, v, a_star, b_star, w_star, *, anti=None, **rule_kw):
+    """The plane spanned by (1, ±1, 0)/√2 and the w axis, through the origin: u is the signed
+    distance along (1, ±1, 0)/√2 and v = w.  It contains M0 and the balanced points
+    (±√|c|, ±sgn(c)√|c|, w*) of M*; sign + for c > 0 and − for c < 0 unless anti is given."""
+    c = a_star * b_star
+    sgn = (-1.0 if c < 0 else 1.0) if anti is None else (-1.0 if anti else 1.0)
+    e1 = np.array([1.0, sgn, 0.0]) / math.sqrt(2.0)
+    return vector_field_slice(rule, (0, 0, 0), e1, (0, 0, 1), u, v, a_star, b_star, w_star, **rule_kw)
+
+
+# ---------------------------------------------------------------- trajectories
+
+
+def convergence_time(t, loss, tol):
+    """First time after which loss stays below tol (np.inf if the last value is ≥ tol)."""
+    t, loss = np.asarray(t, dtype=float), np.asarray(loss, dtype=float)
+    above = np.nonzero(~(loss < tol))[0]
+    if above.size == 0:
+        return float(t[0])
+    if above[-1] == loss.size - 1:
+        return math.inf
+    return float(t[above[-1] + 1])
+
+
+def empirical_decay_rate(t, y, lo, hi):
+    """−slope of log y against t, least squares over the tail where lo ≤ y ≤ hi.
+
+    Uses the points after y last exceeds hi, up to where it first drops below lo.  For a
+    distance to the limit point this is the slowest rate −max Re λ; for the loss it is twice
+    that (the loss is quadratic in the distance).  NaN if fewer than 3 points qualify.
+    """
+    t, y = np.asarray(t, dtype=float), np.asarray(y, dtype=float)
+    above = np.nonzero(y > hi)[0]
+    start = above[-1] + 1 if above.size else 0
+    below = np.nonzero(y[start:] < lo)[0]
+    stop = start + below[0] if below.size else y.size
+    tt, yy = t[start:stop], y[start:stop]
+    if tt.size < 3:
+        return math.nan
+    slope = np.polyfit(tt, np.log(yy), 1)[0]
+    return float(-slope)
+
+
+# ---------------------------------------------------------------- rates table
+
+
+RATE_COLUMNS = (
+    "rule",
+    "tau",
+    "w_star",
+    "a_star_b_star",
+    "a_hat",
+    "w_hat",
+    "s",
+    "eig_1_re",
+    "eig_1_im",
+    "eig_2_re",
+    "eig_2_im",
+    "classification",
+    "rate",
+)
+
+
+def rates_table(rules, s_values, w_stars, cs, *, taus=(1,), a_hats=(1.0,), w_hats=(0.0,)):
+    """Long-format rows (list of dicts, columns RATE_COLUMNS) of the spectrum on M*.
+
+    One row per rule setting × w* × c × s: bptt (tau = inf), tbptt for each τ in taus, rflo
+    for each (â, ŵ).  Fields that do not apply are NaN (tau for rflo; â, ŵ for bptt/tbptt).
+    eig_1, eig_2 are the transverse ODE eigenvalues λ (eig_1 the slowest); rate = −max Re λ.
+    """
+    settings = []
+    for rule in rules:
+        if rule == "bptt":
+            settings.append(("bptt", math.inf, math.nan, math.nan))
+        elif rule == "tbptt":
+            settings += [("tbptt", tau, math.nan, math.nan) for tau in taus]
+        elif rule == "rflo":
+            settings += [("rflo", math.nan, ah, wh) for ah in a_hats for wh in w_hats]
+        else:
+            raise ValueError(f"rule must be one of ('bptt', 'tbptt', 'rflo'), got {rule!r}")
+    s = np.asarray(s_values, dtype=float)
+    rows = []
+    for rule, tau, ah, wh in settings:
+        kw = dict(tau=tau if rule == "tbptt" else 1, a_hat=1.0 if rule != "rflo" else ah)
+        kw["w_hat"] = 0.0 if rule != "rflo" else wh
+        for ws in w_stars:
+            for c in cs:
+                spec = manifold_spectrum(rule, s, c, 1.0, ws, **kw)
+                for i in range(s.size):
+                    e1, e2 = spec["eig_1"][i], spec["eig_2"][i]
+                    rows.append(
+                        dict(
+                            rule=rule,
+                            tau=float(tau),
+                            w_star=float(ws),
+                            a_star_b_star=float(c),
+                            a_hat=float(ah),
+                            w_hat=float(wh),
+                            s=float(s[i]),
+                            eig_1_re=float(e1.real),
+                            eig_1_im=float(e1.imag),
+                            eig_2_re=float(e2.real),
+                            eig_2_im=float(e2.imag),
+                            classification=str(spec["classification"][i]),
+                            rate=float(spec["rate"][i]),
+                        )
+                    )
+    return rows

@@ -1,0 +1,152 @@
+# Helper functions shared by the rule files (no rules here: the linter wants them apart).
+# Paths are built with str.format on fixed templates, never by concatenating a central outdir.
+import json
+
+from linrnn.codehash import code_hash
+
+RULES_WITH_ODE = ("bptt", "tbptt", "rflo")
+TABLES = ("loss", "modes", "alignment", "spectra", "runs")
+FIGURES = ("validation", "low_rank", "reliability")
+CONDA_ENV = "../envs/linrnn.yaml"
+
+TEACHER = "results/teachers/{experiment}.npz"
+INIT = "results/inits/{experiment}/seed{seed}.npz"
+RUN = "results/runs/{experiment}/{rule}/{mode}/seed{seed}.npz"
+ODE = "results/ode/{experiment}/{rule}/seed{seed}.npz"
+TABLE = "results/tables/{experiment}/{table}.csv"
+TABLE_META = "results/tables/{experiment}/{table}.meta.json"
+FIGURE = "results/figures/{figure}.{ext}"
+CLAIMS = "results/tables/claims.csv"
+LOG = "results/logs/{name}.log"
+BENCH = "results/benchmarks/{name}.tsv"
+
+
+wildcard_constraints:
+    experiment="[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*",
+    rule="bptt|tbptt|rflo|eprop",
+    mode="expected|sampled",
+    seed="[0-9]+",
+
+
+def script_code(name):
+    """Rerun trigger for package edits: hash of the linrnn code scripts/<name>.py imports."""
+    return code_hash(workflow.source_path(f"../../scripts/{name}.py"))
+
+
+def experiment(name):
+    return config["experiments"][name]
+
+
+def pick(d, *keys):
+    """A plain-dict slice of a config block (recorded as params and in provenance)."""
+    return json.loads(json.dumps({k: d[k] for k in keys if k in d}))
+
+
+# ------------------------------------------------------------------ config slices (params)
+
+
+def teacher_slice(wildcards):
+    return pick(experiment(wildcards.experiment), "n", "d", "o", "teacher")
+
+
+def init_slice(wildcards):
+    return pick(experiment(wildcards.experiment), "n", "d", "o", "init", "feedback")
+
+
+def train_slice(wildcards):
+    return pick(experiment(wildcards.experiment), "options", "training")
+
+
+def ode_slice(wildcards):
+    return pick(experiment(wildcards.experiment), "options", "training")
+
+
+def diagnostics_slice(wildcards):
+    return pick(
+        experiment(wildcards.experiment), "rules", "modes", "seeds", "ode", "analysis"
+    )
+
+
+def figure_slice(name):
+    return json.loads(json.dumps(config["figures"][name]))
+
+
+# ------------------------------------------------------------------ experiment contents
+
+
+def ode_rules(name):
+    """Rules with a per-mode ODE, when the experiment asks for it (aligned teacher only)."""
+    exp = experiment(name)
+    if not exp.get("ode") or exp["teacher"]["kind"] != "aligned":
+        return []
+    return [r for r in exp["rules"] if r in RULES_WITH_ODE]
+
+
+def run_files(name):
+    exp = experiment(name)
+    return [
+        RUN.format(experiment=name, rule=r, mode=m, seed=s)
+        for r in exp["rules"]
+        for m in exp["modes"]
+        for s in exp["seeds"]
+    ]
+
+
+def ode_files(name):
+    seeds = experiment(name)["seeds"]
+    return [ODE.format(experiment=name, rule=r, seed=s) for r in ode_rules(name) for s in seeds]
+
+
+def init_files(name):
+    return [INIT.format(experiment=name, seed=s) for s in experiment(name)["seeds"]]
+
+
+def diagnostics_inputs(wildcards):
+    name = wildcards.experiment
+    return {
+        "teacher": TEACHER.format(experiment=name),
+        "inits": init_files(name),
+        "runs": run_files(name),
+        "odes": ode_files(name),
+    }
+
+
+def table_files(name, tables=TABLES):
+    return [TABLE.format(experiment=name, table=t) for t in tables]
+
+
+def figure_experiments(name):
+    fig = config["figures"][name]
+    names = [fig["experiment"]]
+    names += [e for e in fig.get("rank_experiments", []) if e not in names]
+    return names
+
+
+def figure_inputs(name):
+    """Tables a figure reads (all tables of the experiments it shows)."""
+
+    def inputs(wildcards):
+        return [f for e in figure_experiments(name) for f in table_files(e)]
+
+    return inputs
+
+
+def claims_inputs(wildcards):
+    names = []
+    for fig in FIGURES:
+        names += [e for e in figure_experiments(fig) if e not in names]
+    return [f for e in names for f in table_files(e)]
+
+
+def figure_targets():
+    return [FIGURE.format(figure=f, ext=x) for f in FIGURES for x in ("pdf", "png")]
+
+
+def all_targets():
+    targets = list(figure_targets())
+    for name in config["experiments"]:
+        targets += table_files(name)
+    targets.append(CLAIMS)
+    if "theory_targets" in globals():
+        targets += theory_targets()
+    return targets
