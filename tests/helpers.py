@@ -15,7 +15,9 @@ def random_stable_rnn(rng: np.random.Generator, n: int, d: int, o: int, radius: 
 
 
 def max_rel_err(x: RNN, y: RNN) -> float:
-    return max(
-        float(np.max(np.abs(getattr(x, k) - getattr(y, k))) / np.max(np.abs(getattr(y, k))))
-        for k in "AWB"
-    )
+    """Largest of max|x−y| / max|y| over A, W, B (absolute where y is exactly zero)."""
+    errs = []
+    for k in "AWB":
+        diff, scale = np.max(np.abs(getattr(x, k) - getattr(y, k))), np.max(np.abs(getattr(y, k)))
+        errs.append(float(diff / scale if scale > 0 else diff))
+    return max(errs)
