@@ -151,14 +151,15 @@ def train(
             else:
                 x = sample_inputs(rng, batch, T, student.d)
                 update = learning_rule.sampled(params, teacher, opts, x)
-            params = params.step(update, eta)
-            reason = _instability(params, T)
+            candidate = params.step(update, eta)
+            reason = _instability(candidate, T)
         except (NotConvergentError, FloatingPointError, np.linalg.LinAlgError) as err:
             reason = str(err)
         if reason:
             status, diverged_step = "diverged", step + 1
             message = f"diverged at step {step + 1}: {reason}"
             break
+        params = candidate
 
     steps_arr = np.array(rec_steps, dtype=np.int64)
     return TrainResult(
