@@ -94,7 +94,10 @@ def update_jacobian(rule, a, b, w, a_star, b_star, w_star, *, tau=1, a_hat=1.0, 
     check_arguments(rule, a_star, b_star, w_star, tau=tau, a_hat=a_hat, w_hat=w_hat)
     tau = math.inf if rule == "bptt" else tau
     a, b, w, ws, c, ah, wh = np.broadcast_arrays(
-        *(np.asarray(v, dtype=float) for v in (a, b, w, w_star, np.multiply(a_star, b_star), a_hat, w_hat))
+        *(
+            np.asarray(v, dtype=float)
+            for v in (a, b, w, w_star, np.multiply(a_star, b_star), a_hat, w_hat)
+        )
     )
     J = np.empty(a.shape + (3, 3))
     P, Q = 1.0 / (1.0 - w**2), 1.0 / (1.0 - w * ws)
@@ -122,15 +125,17 @@ def update_jacobian(rule, a, b, w, a_star, b_star, w_star, *, tau=1, a_hat=1.0, 
     J[..., 1, 2] = 2.0 * a**2 * b * w * geom_s0_prime(x, tau) - a * c * ws * geom_s0_prime(y, tau)
     J[..., 2, 0] = 2.0 * a * b**2 * w * s1x - b * c * ws * s1y
     J[..., 2, 1] = 2.0 * a**2 * b * w * s1x - a * c * ws * s1y
-    J[..., 2, 2] = a**2 * b**2 * (s1x + 2.0 * x * geom_s1_prime(x, tau)) - a * b * c * ws**2 * geom_s1_prime(
-        y, tau
-    )
+    J[..., 2, 2] = a**2 * b**2 * (
+        s1x + 2.0 * x * geom_s1_prime(x, tau)
+    ) - a * b * c * ws**2 * geom_s1_prime(y, tau)
     return J
 
 
 def jacobian(rule, a, b, w, a_star, b_star, w_star, *, tau=1, a_hat=1.0, w_hat=0.0):
     """Jacobian of the ODE field F = −Δ, shape (..., 3, 3): ∂F_i/∂θ_j, θ = (a, b, w)."""
-    return -update_jacobian(rule, a, b, w, a_star, b_star, w_star, tau=tau, a_hat=a_hat, w_hat=w_hat)
+    return -update_jacobian(
+        rule, a, b, w, a_star, b_star, w_star, tau=tau, a_hat=a_hat, w_hat=w_hat
+    )
 
 
 def finite_difference_jacobian(rule, a, b, w, a_star, b_star, w_star, *, h=1e-6, **rule_kw):
@@ -186,7 +191,9 @@ def classify(eig_1, eig_2, rtol=1e-9):
     signs), unstable (some Re > 0, not a saddle), marginal (some Re ≈ 0 relative to rtol).
     Returns an array of class names (strings).
     """
-    eig_1, eig_2 = np.broadcast_arrays(np.asarray(eig_1, dtype=complex), np.asarray(eig_2, dtype=complex))
+    eig_1, eig_2 = np.broadcast_arrays(
+        np.asarray(eig_1, dtype=complex), np.asarray(eig_2, dtype=complex)
+    )
     scale = np.maximum(np.abs(eig_1), np.abs(eig_2))
     tiny = rtol * np.maximum(scale, 1e-300)
     r1, r2 = eig_1.real, eig_2.real
@@ -205,7 +212,9 @@ def asymptotic_rate(eig_1, eig_2):
     return -np.maximum(np.real(eig_1), np.real(eig_2))
 
 
-def manifold_spectrum(rule, s, a_star, b_star, w_star, *, manifold="optimal", tau=1, a_hat=1.0, w_hat=0.0):
+def manifold_spectrum(
+    rule, s, a_star, b_star, w_star, *, manifold="optimal", tau=1, a_hat=1.0, w_hat=0.0
+):
     """Eigenvalues, classification and rates along a stationary manifold.
 
     manifold="optimal": points (s, c/s, w*), s = a (SPEC §3.2);
@@ -217,12 +226,16 @@ def manifold_spectrum(rule, s, a_star, b_star, w_star, *, manifold="optimal", ta
     if manifold == "optimal":
         a, b, w = optimal_manifold(s, a_star, b_star, w_star)
         c = a_star * b_star
-        tangent = np.stack(np.broadcast_arrays(np.ones_like(s), -c / s**2, np.zeros_like(s)), axis=-1)
+        tangent = np.stack(
+            np.broadcast_arrays(np.ones_like(s), -c / s**2, np.zeros_like(s)), axis=-1
+        )
     elif manifold == "nonoptimal":
         if not has_nonoptimal_manifold(rule):
             raise ValueError(f"manifold='nonoptimal' exists only for bptt and tbptt, not {rule!r}")
         a, b, w = nonoptimal_manifold(s)
-        tangent = np.stack(np.broadcast_arrays(np.zeros_like(s), np.zeros_like(s), np.ones_like(s)), axis=-1)
+        tangent = np.stack(
+            np.broadcast_arrays(np.zeros_like(s), np.zeros_like(s), np.ones_like(s)), axis=-1
+        )
     else:
         raise ValueError(f"manifold must be 'optimal' or 'nonoptimal', got {manifold!r}")
     J = jacobian(rule, a, b, w, a_star, b_star, w_star, tau=tau, a_hat=a_hat, w_hat=w_hat)
@@ -254,7 +267,11 @@ def spec_trace_det(rule, s, c, w_star, *, a_hat=1.0, w_hat=0.0):
     if rule == "tbptt":
         return c**2 / (s**2 * D) + s**2 + c**2 / D**2, c**2 * q / D**2
     if rule == "rflo":
-        tr = c**2 / (s**2 * D) + a_hat * s / E + a_hat * c**2 * (D + w_star**2 * E) / (s * E**2 * D**2)
+        tr = (
+            c**2 / (s**2 * D)
+            + a_hat * s / E
+            + a_hat * c**2 * (D + w_star**2 * E) / (s * E**2 * D**2)
+        )
         det = a_hat * c**2 * (c**2 + a_hat * s**3) / (E**2 * D**2 * s**3)
         return tr, det
     raise ValueError(f"rule must be one of ('bptt', 'tbptt', 'rflo'), got {rule!r}")
@@ -302,7 +319,9 @@ def find_fixed_points(
     lower, upper = [-np.inf, -np.inf, -w_box], [np.inf, np.inf, w_box]
     points, residuals = [], []
     for x0 in starts:
-        res = least_squares(fun, x0, jac=jac, bounds=(lower, upper), xtol=1e-15, ftol=1e-15, gtol=1e-15)
+        res = least_squares(
+            fun, x0, jac=jac, bounds=(lower, upper), xtol=1e-15, ftol=1e-15, gtol=1e-15
+        )
         r = float(np.max(np.abs(fun(res.x))))
         if r < tol and abs(res.x[2]) < w_box:
             points.append(res.x)
@@ -391,7 +410,9 @@ def vector_field_slice(rule, origin, e1, e2, u, v, a_star, b_star, w_star, **rul
 
 def ab_plane_slice(rule, u, v, a_star, b_star, w_star, **rule_kw):
     """The (a, b) plane at w = w* (contains M* and the point (0, 0, w*) of M0)."""
-    return vector_field_slice(rule, (0, 0, w_star), (1, 0, 0), (0, 1, 0), u, v, a_star, b_star, w_star, **rule_kw)
+    return vector_field_slice(
+        rule, (0, 0, w_star), (1, 0, 0), (0, 1, 0), u, v, a_star, b_star, w_star, **rule_kw
+    )
 
 
 def diagonal_plane_slice(rule, u, v, a_star, b_star, w_star, *, anti=None, **rule_kw):
@@ -401,7 +422,9 @@ def diagonal_plane_slice(rule, u, v, a_star, b_star, w_star, *, anti=None, **rul
     c = a_star * b_star
     sgn = (-1.0 if c < 0 else 1.0) if anti is None else (-1.0 if anti else 1.0)
     e1 = np.array([1.0, sgn, 0.0]) / math.sqrt(2.0)
-    return vector_field_slice(rule, (0, 0, 0), e1, (0, 0, 1), u, v, a_star, b_star, w_star, **rule_kw)
+    return vector_field_slice(
+        rule, (0, 0, 0), e1, (0, 0, 1), u, v, a_star, b_star, w_star, **rule_kw
+    )
 
 
 # ---------------------------------------------------------------- trajectories
