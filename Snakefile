@@ -17,6 +17,16 @@ validate(config, "workflow/schemas/config.schema.yaml")
 
 
 include: "workflow/rules/common.smk"
+
+
+wildcard_constraints:
+    experiment="[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*",
+    rule="bptt|tbptt|rflo|eprop",
+    mode="expected|sampled",
+    seed="[0-9]+",
+
+
+
 include: "workflow/rules/data.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/diagnostics.smk"

@@ -13,10 +13,12 @@ Conventions (docs/pipeline.md):
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import io
 import json
+import logging
 import math
 import os
 import subprocess
@@ -263,7 +265,48 @@ def select(table: Mapping[str, np.ndarray], **conditions) -> dict[str, np.ndarra
     if not table:
         return {}
     n = len(next(iter(table.values())))
+    if n == 0:
+        return dict(table)
     mask = np.ones(n, dtype=bool)
     for name, value in conditions.items():
-        mask &= table[name] == value
+        mask &= np.asarray(table[name] == value, dtype=bool)
     return {name: col[mask] for name, col in table.items()}
+
+
+# --------------------------------------------------------------------------- job helpers
+
+
+def job_provenance(job, **extra) -> dict:
+    """Provenance of a Snakemake script job: its ``params.cfg`` slice, rule and wildcards."""
+    wildcards = {k: v for k, v in job.wildcards.items()}
+    params = {k: v for k, v in job.params.items() if k not in ("cfg", "code")}
+    return provenance(
+        job.params.cfg, rule=job.rule, wildcards=wildcards, params=params, **extra
+    )
+
+
+@contextlib.contextmanager
+def job_log(path, name: str = "linrnn"):
+    """Log to ``path`` for the duration of a job; an exception is logged with its traceback."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    logger = logging.getLogger(f"{name}.{os.getpid()}")
+    logger.setLevel(logging.INFO)
+    handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger.addHandler(handler)
+    try:
+        yield logger
+    except BaseException:
+        logger.exception("job failed")
+        raise
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+
+
+def read_experiment_tables(paths) -> dict[str, dict[str, dict[str, np.ndarray]]]:
+    """``{experiment: {table: columns}}`` from paths ``.../tables/<experiment>/<table>.csv``."""
+    out: dict[str, dict[str, dict[str, np.ndarray]]] = {}
+    for path in map(Path, paths):
+        out.setdefault(path.parent.name, {})[path.stem] = read_table(path)
+    return out

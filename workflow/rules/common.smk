@@ -1,4 +1,4 @@
-# Helper functions shared by the rule files (no rules here: the linter wants them apart).
+# Helper functions shared by the workflow files (kept apart from rules, as the linter asks).
 # Paths are built with str.format on fixed templates, never by concatenating a central outdir.
 import json
 
@@ -20,12 +20,6 @@ CLAIMS = "results/tables/claims.csv"
 LOG = "results/logs/{name}.log"
 BENCH = "results/benchmarks/{name}.tsv"
 
-
-wildcard_constraints:
-    experiment="[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*",
-    rule="bptt|tbptt|rflo|eprop",
-    mode="expected|sampled",
-    seed="[0-9]+",
 
 
 def script_code(name):

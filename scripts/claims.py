@@ -1,0 +1,17 @@
+"""Rule claims: check the paper's claims on the diagnostics tables (linrnn.claims)."""
+
+from linrnn import claims, io
+
+
+def main(smk) -> None:
+    with io.job_log(smk.log[0]) as log:
+        tables = io.read_experiment_tables(smk.input)
+        rows = claims.all_claims(tables, smk.params.cfg)
+        io.write_table(smk.output.csv, rows, claims.COLUMNS, io.job_provenance(smk))
+        for row in rows:
+            log.info("%s [%s] %s: %s", "PASS" if row["passed"] else "FAIL", row["claim"],
+                     row["subject"], row["measured"])
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821  (injected by Snakemake)

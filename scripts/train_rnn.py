@@ -1,0 +1,43 @@
+"""Rule train_rnn: train one student with one rule and mode (linrnn.train.train)."""
+
+import numpy as np
+
+from linrnn import experiment, io, seeding
+from linrnn.train import train
+
+
+def main(smk) -> None:
+    with io.job_log(smk.log[0]) as log:
+        wc = smk.wildcards
+        cfg = smk.params.cfg
+        tr = cfg["training"]
+        key = ("train", wc.experiment, wc.rule, wc.mode, int(wc.seed))
+        rng = seeding.rng_for(smk.params.base_seed, *key)
+        teacher_arrays = io.load_npz(smk.input.teacher)
+        init = io.load_npz(smk.input.init)
+        teacher = experiment.teacher_object(teacher_arrays)
+        result = train(
+            wc.rule,
+            experiment.initial_student(init),
+            experiment.teacher_rnn(teacher_arrays),
+            opts=experiment.rule_options(cfg, init["R"]),
+            eta=tr["eta"],
+            steps=tr["steps"],
+            mode=wc.mode,
+            T=tr["T"] if wc.mode == "sampled" else tr["T_expected"],
+            batch=tr["batch"],
+            rng=rng,
+            record_every=tr["record_every"],
+            bases=None if teacher is None else teacher.bases,
+            k=None if teacher is None else teacher.k,
+            loss_limit=tr["loss_limit"],
+        )
+        arrays = result.arrays()
+        arrays.setdefault("R", np.asarray(init["R"]))
+        io.save_npz(smk.output[0], arrays, io.job_provenance(smk, seed_key=list(key)))
+        log.info("%s: status %s %s; loss %.4g -> %.4g", smk.output[0], result.status,
+                 result.message, result.loss[0], result.loss[-1])
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821  (injected by Snakemake)

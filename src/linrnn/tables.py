@@ -1,0 +1,198 @@
+"""Tidy diagnostics tables of one experiment, built from its teacher, inits, runs and ODEs.
+
+Each table is a list of row dicts with the columns of ``COLUMNS[table]`` (long format, one
+observation per row; column meanings are stored in each CSV's ``.meta.json`` sidecar).
+Metric definitions: linrnn.diagnostics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from linrnn import diagnostics as dg
+from linrnn import experiment
+from linrnn.io import scalar
+from linrnn.model import RNN
+
+KEY = {
+    "experiment": "experiment name (config key)",
+    "rule": "learning rule (bptt, tbptt, rflo, eprop)",
+    "mode": "training mode: expected (closed-form E[update]) or sampled (minibatch)",
+    "seed": "seed index (config seeds)",
+}
+STEP = {
+    "step": "learning step k",
+    "time": "learning time eta * k",
+}
+
+COLUMNS: dict[str, dict[str, str]] = {
+    "loss": {
+        **KEY,
+        **STEP,
+        "loss": "expected loss L_T of the student (T of the run; T -> infinity when T_expected is null)",
+    },
+    "modes": {
+        **KEY,
+        "mode": "expected or sampled (full RNN projected on the teacher modes) or ode (per-mode ODE)",
+        "status": "run status (ok/diverged) or ODE status (ok/left_stable_region/diverged/failed)",
+        **STEP,
+        "mode_index": "teacher mode i (0 = first listed mode)",
+        "a": "readout mode value a_i = (U^T A P)_ii",
+        "b": "input mode value b_i = (P^T B V)_ii",
+        "w": "recurrent mode value w_i = (P^T W P)_ii",
+        "a_star": "teacher readout mode value",
+        "b_star": "teacher input mode value",
+        "w_star": "teacher recurrent mode value",
+    },
+    "alignment": {
+        **KEY,
+        **STEP,
+        "metric": "recurrent, input, output (mode-diagonal fractions) or feedback (cos(A, R))",
+        "value": "metric value (definitions: linrnn.diagnostics, docs/pipeline.md)",
+    },
+    "spectra": {
+        **KEY,
+        "matrix": "W (recurrent change W_K - W_0) or B (input change B_K - B_0)",
+        "index": "singular value index i (0 = largest)",
+        "singular_value": "i-th singular value of the change after the last recorded step",
+        "outcome": "converged, not_converged or diverged (spectrum of the last finite state)",
+    },
+    "runs": {
+        **KEY,
+        "o": "output dimension",
+        "outcome": "converged, not_converged or diverged (config analysis.rel_loss)",
+        "train_status": "status reported by training: ok or diverged",
+        "diverged_step": "step at which the run diverged (-1 if it did not)",
+        "last_step": "last recorded step (the final finite state)",
+        "initial_loss": "loss at step 0",
+        "final_loss": "loss at the last recorded step",
+        "relative_loss": "final_loss / initial_loss",
+        "rank_W": "numerical rank of W_K - W_0 (singular values > rank_rtol * largest)",
+        "effective_rank_W": "entropy effective rank of W_K - W_0 (Roy & Vetterli 2007)",
+        "rank_B": "numerical rank of B_K - B_0",
+        "effective_rank_B": "entropy effective rank of B_K - B_0",
+        "message": "training message (reason of divergence, empty if none)",
+    },
+}
+
+
+def _key(prov: Mapping) -> dict:
+    wc = prov["wildcards"]
+    return {
+        "experiment": wc["experiment"],
+        "rule": wc["rule"],
+        "mode": wc.get("mode", ""),
+        "seed": int(wc["seed"]),
+    }
+
+
+def loss_rows(key: dict, run: Mapping) -> list[dict]:
+    return [
+        {**key, "step": int(s), "time": float(t), "loss": float(v)}
+        for s, t, v in zip(run["steps"], run["time"], run["loss"], strict=True)
+    ]
+
+
+def mode_rows(key: dict, status: str, steps, times, a, b, w, teacher) -> list[dict]:
+    rows = []
+    for j, (s, t) in enumerate(zip(steps, times, strict=True)):
+        for i in range(teacher.k):
+            rows.append(
+                {
+                    **key,
+                    "status": status,
+                    "step": int(s),
+                    "time": float(t),
+                    "mode_index": i,
+                    "a": float(a[j, i]),
+                    "b": float(b[j, i]),
+                    "w": float(w[j, i]),
+                    "a_star": float(teacher.a[i]),
+                    "b_star": float(teacher.b[i]),
+                    "w_star": float(teacher.w[i]),
+                }
+            )
+    return rows
+
+
+def alignment_rows(key: dict, run: Mapping, teacher, R) -> list[dict]:
+    rows = []
+    for j, (s, t) in enumerate(zip(run["steps"], run["time"], strict=True)):
+        net = RNN(run["A"][j], run["W"][j], run["B"][j])
+        for metric, value in dg.alignment(net, teacher.bases, teacher.k, R).items():
+            rows.append({**key, "step": int(s), "time": float(t), "metric": metric, "value": value})
+    return rows
+
+
+def run_summary(key: dict, run: Mapping, analysis: Mapping) -> tuple[dict, list[dict]]:
+    """One ``runs`` row and the ``spectra`` rows of a run (last finite recorded state)."""
+    last = dg.last_finite_index(run["W"])
+    status = str(scalar(run, "status"))
+    initial, final = float(run["loss"][0]), float(run["loss"][last])
+    outcome = dg.convergence_status(status, initial, final, analysis["rel_loss"])
+    spectra, summary = [], {}
+    for name in ("W", "B"):
+        sv = dg.singular_values(run[name][last] - run[name][0])
+        summary[f"rank_{name}"] = dg.numerical_rank(sv, analysis["rank_rtol"])
+        summary[f"effective_rank_{name}"] = dg.effective_rank(sv)
+        spectra += [
+            {**key, "matrix": name, "index": i, "singular_value": float(v), "outcome": outcome}
+            for i, v in enumerate(sv)
+        ]
+    row = {
+        **key,
+        "o": int(run["A"].shape[1]),
+        "outcome": outcome,
+        "train_status": status,
+        "diverged_step": int(scalar(run, "diverged_step")),
+        "last_step": int(run["steps"][last]),
+        "initial_loss": initial,
+        "final_loss": final,
+        "relative_loss": final / initial if initial > 0 else float("nan"),
+        **summary,
+        "message": str(scalar(run, "message")),
+    }
+    return row, spectra
+
+
+def experiment_tables(
+    teacher_arrays: Mapping,
+    inits: Mapping[int, Mapping],
+    runs: list[tuple[Mapping, Mapping]],
+    odes: list[tuple[Mapping, Mapping]],
+    analysis: Mapping,
+) -> dict[str, list[dict]]:
+    """All tables of one experiment.
+
+    ``runs`` and ``odes`` are lists of (provenance, arrays); the provenance wildcards say which
+    rule, mode and seed each file belongs to. ``inits`` maps seed → init arrays (for R).
+    """
+    teacher = experiment.teacher_object(teacher_arrays)
+    tables: dict[str, list[dict]] = {name: [] for name in COLUMNS}
+    for prov, run in sorted(runs, key=lambda pr: tuple(_key(pr[0]).values())):
+        key = _key(prov)
+        tables["loss"] += loss_rows(key, run)
+        row, spectra = run_summary(key, run, analysis)
+        tables["runs"].append(row)
+        tables["spectra"] += spectra
+        if teacher is not None:
+            status = str(scalar(run, "status"))
+            m = run["modes"]
+            tables["modes"] += mode_rows(
+                key, status, run["steps"], run["time"],
+                m[..., 0], m[..., 1], m[..., 2], teacher,
+            )
+            R = inits[key["seed"]]["R"]
+            tables["alignment"] += alignment_rows(key, run, teacher, R)
+    if teacher is not None:
+        for prov, ode in sorted(odes, key=lambda pr: tuple(_key(pr[0]).values())):
+            key = {**_key(prov), "mode": "ode"}
+            t = ode["t"]
+            steps = np.rint(t / prov["config"]["training"]["eta"]).astype(int)
+            tables["modes"] += mode_rows(
+                key, str(scalar(ode, "status")), steps, t,
+                ode["a"], ode["b"], ode["w"], teacher,
+            )
+    return tables

@@ -1,0 +1,88 @@
+# One rule and one script per figure; each reads only tidy tables.
+
+
+rule figure_validation:
+    """Figure 1 (poster panel C): full RNN vs per-mode ODE, alignment and loss."""
+    input:
+        figure_inputs("validation"),
+    output:
+        pdf=FIGURE.format(figure="validation", ext="pdf"),
+        png=report(
+            FIGURE.format(figure="validation", ext="png"),
+            caption="../report/fig_validation.rst",
+            category="Figures",
+            labels={"figure": "1 validation"},
+        ),
+        meta=FIGURE.format(figure="validation", ext="meta.json"),
+    params:
+        cfg=figure_slice("validation"),
+        code=script_code("figure_validation"),
+    log:
+        LOG.format(name="figures/validation"),
+    benchmark:
+        BENCH.format(name="figures/validation")
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        CONDA_ENV
+    script:
+        "../../scripts/figure_validation.py"
+
+
+rule figure_low_rank:
+    """Figure 2 (paper Fig. 6): singular values of the learned changes."""
+    input:
+        figure_inputs("low_rank"),
+    output:
+        pdf=FIGURE.format(figure="low_rank", ext="pdf"),
+        png=report(
+            FIGURE.format(figure="low_rank", ext="png"),
+            caption="../report/fig_low_rank.rst",
+            category="Figures",
+            labels={"figure": "2 low rank"},
+        ),
+        meta=FIGURE.format(figure="low_rank", ext="meta.json"),
+    params:
+        cfg=figure_slice("low_rank"),
+        code=script_code("figure_low_rank"),
+    log:
+        LOG.format(name="figures/low_rank"),
+    benchmark:
+        BENCH.format(name="figures/low_rank")
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        CONDA_ENV
+    script:
+        "../../scripts/figure_low_rank.py"
+
+
+rule figure_reliability:
+    """Figure 3 (paper Supp. Fig. 10): convergence over seeds, final loss, effective rank."""
+    input:
+        figure_inputs("reliability"),
+    output:
+        pdf=FIGURE.format(figure="reliability", ext="pdf"),
+        png=report(
+            FIGURE.format(figure="reliability", ext="png"),
+            caption="../report/fig_reliability.rst",
+            category="Figures",
+            labels={"figure": "3 reliability"},
+        ),
+        meta=FIGURE.format(figure="reliability", ext="meta.json"),
+    params:
+        cfg=figure_slice("reliability"),
+        code=script_code("figure_reliability"),
+    log:
+        LOG.format(name="figures/reliability"),
+    benchmark:
+        BENCH.format(name="figures/reliability")
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        CONDA_ENV
+    script:
+        "../../scripts/figure_reliability.py"

@@ -1,0 +1,30 @@
+# The claims table: each paper claim the simulation figures test, expected vs measured.
+# (The HTML report itself: `snakemake --report results/report.html` after a run.)
+
+
+rule claims:
+    """results/tables/claims.csv: one row per checked paper claim (report input)."""
+    input:
+        claims_inputs,
+    output:
+        csv=report(
+            CLAIMS,
+            caption="../report/claims.rst",
+            category="Claims",
+            labels={"table": "claims"},
+        ),
+        meta="results/tables/claims.meta.json",
+    params:
+        cfg={name: figure_slice(name) for name in FIGURES},
+        code=script_code("claims"),
+    log:
+        LOG.format(name="claims"),
+    benchmark:
+        BENCH.format(name="claims")
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        CONDA_ENV
+    script:
+        "../../scripts/claims.py"

@@ -1,0 +1,51 @@
+# Training of the full RNN and integration of the per-mode ODEs.
+
+
+rule train_rnn:
+    """Train one student with one rule in one mode (expected / sampled) for one seed."""
+    input:
+        teacher=TEACHER,
+        init=INIT,
+    output:
+        RUN,
+    params:
+        cfg=train_slice,
+        base_seed=config["base_seed"],
+        code=script_code("train_rnn"),
+    log:
+        LOG.format(name="train_rnn/{experiment}/{rule}/{mode}/seed{seed}"),
+    benchmark:
+        BENCH.format(name="train_rnn/{experiment}/{rule}/{mode}/seed{seed}")
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=30,
+    conda:
+        CONDA_ENV
+    script:
+        "../../scripts/train_rnn.py"
+
+
+rule integrate_ode:
+    """Per-mode ODE (SPEC 2.2) from the student's initial projection on the teacher modes."""
+    input:
+        teacher=TEACHER,
+        init=INIT,
+    output:
+        ODE,
+    params:
+        cfg=ode_slice,
+        code=script_code("integrate_ode"),
+    log:
+        LOG.format(name="integrate_ode/{experiment}/{rule}/seed{seed}"),
+    benchmark:
+        BENCH.format(name="integrate_ode/{experiment}/{rule}/seed{seed}")
+    wildcard_constraints:
+        rule="bptt|tbptt|rflo",
+    resources:
+        mem_mb=500,
+        runtime=10,
+    conda:
+        CONDA_ENV
+    script:
+        "../../scripts/integrate_ode.py"
