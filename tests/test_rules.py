@@ -25,7 +25,8 @@ def options(R, tau=1, **kw):
     return RuleOptions(tau=tau, w_hat=0.35, feedback=R, **kw)
 
 
-def finite_difference_gradient(student, teacher, T, h=1e-6):
+def finite_difference_gradient(student, teacher, T, h=1e-6, loss="final"):
+    """Central differences of the closed-form expected loss, entry by entry."""
     grads = {}
     for name in "AWB":
         M = getattr(student, name)
@@ -36,7 +37,7 @@ def finite_difference_gradient(student, teacher, T, h=1e-6):
                 Mp = M.copy()
                 Mp[idx] += sign * h
                 weights = {k: getattr(student, k) for k in "AWB"} | {name: Mp}
-                loss_at.append(expected_loss(RNN(**weights), teacher, T))
+                loss_at.append(expected_loss(RNN(**weights), teacher, T, loss))
             G[idx] = (loss_at[0] - loss_at[1]) / (2 * h)
         grads[name] = G
     return RNN(**grads)

@@ -7,6 +7,10 @@ so every expected update is built from two error-history correlations, indexed b
   Eh(m) = E[ε_T h_{T-1-m}^T] = Σ_{j=0}^{T-2-m} G_{m+1+j} B^T (W^j)^T
           (T→∞: A W^{m+1} C − A* W*^{m+1} C×).
 Rules differ only in how they weight these over m (SPEC §2.1).
+
+Sequence loss (1/2T) Σ_{t=1}^T ‖ε_t‖² (Appendix H) [D]: ε_t has the same kernels G_k (k < t),
+so averaging the final-step updates over horizons t = 1..T weights G_k by (1 − k/T). As T→∞
+these weights tend to 1: the T→∞ updates (and per-mode ODEs) of the two losses coincide.
 """
 
 from __future__ import annotations
@@ -16,17 +20,22 @@ from dataclasses import dataclass
 import numpy as np
 
 from linrnn.model import RNN, check_compatible
+from linrnn.sampling import check_loss
 from linrnn.stein import stein_sum
 
 
-def error_kernels(student: RNN, teacher: RNN, T: int) -> np.ndarray:
-    """G_k = A W^k B − A* W*^k B* for k = 0..T-1, shape (T, o, d)."""
+def error_kernels(student: RNN, teacher: RNN, T: int, loss: str = "final") -> np.ndarray:
+    """G_k = A W^k B − A* W*^k B* for k = 0..T-1, shape (T, o, d); times (1 − k/T) for the
+    sequence loss."""
     check_compatible(student, teacher)
+    check_loss(loss)
     G = np.empty((T, student.o, student.d))
     WkB, WskBs = student.B.copy(), teacher.B.copy()
     for k in range(T):
         G[k] = student.A @ WkB - teacher.A @ WskBs
         WkB, WskBs = student.W @ WkB, teacher.W @ WskBs
+    if loss == "sequence":
+        G *= (1.0 - np.arange(T) / T)[:, None, None]
     return G
 
 
@@ -40,9 +49,9 @@ class FiniteHistory:
     readout: np.ndarray
 
 
-def finite_history(student: RNN, teacher: RNN, T: int) -> FiniteHistory:
+def finite_history(student: RNN, teacher: RNN, T: int, loss: str = "final") -> FiniteHistory:
     """Ex(m) = G_m; Eh by the backward recursion Eh(m) = G_{m+1} B^T + Eh(m+1) W^T, Eh(T-1) = 0."""
-    G = error_kernels(student, teacher, T)
+    G = error_kernels(student, teacher, T, loss)
     Eh = np.zeros((T, student.o, student.n))
     for m in range(T - 2, -1, -1):
         Eh[m] = G[m + 1] @ student.B.T + Eh[m + 1] @ student.W.T
@@ -76,7 +85,7 @@ def stationary(student: RNN, teacher: RNN) -> Stationary:
 
 
 def readout_update(
-    student: RNN, teacher: RNN, T: int | None, stat: Stationary | None = None
+    student: RNN, teacher: RNN, T: int | None, stat: Stationary | None = None, loss: str = "final"
 ) -> np.ndarray:
     """ΔA = E[ε_T h_T^T], the delta rule common to all rules (SPEC §2.1).
 
@@ -85,4 +94,4 @@ def readout_update(
     if T is None:
         s = stat or stationary(student, teacher)
         return student.A @ s.C - teacher.A @ s.Cx
-    return finite_history(student, teacher, T).readout
+    return finite_history(student, teacher, T, loss).readout

@@ -82,10 +82,12 @@ def _instability(params: RNN, T: int | None) -> str:
     return ""
 
 
-def _loss_or_reason(params: RNN, teacher: RNN, T: int | None, loss_limit: float) -> tuple[float, str]:
+def _loss_or_reason(
+    params: RNN, teacher: RNN, T: int | None, loss_kind: str, loss_limit: float
+) -> tuple[float, str]:
     """Closed-form loss at a record step, or the reason it marks a divergence."""
     try:
-        loss = expected_loss(params, teacher, T)
+        loss = expected_loss(params, teacher, T, loss_kind)
     except NotConvergentError as err:
         return np.nan, str(err)
     if not np.isfinite(loss) or loss > loss_limit:
@@ -131,7 +133,7 @@ def train(
         raise ValueError(f"student: the initial state is invalid for training: {reason}")
     for step in range(steps + 1):
         if step % record_every == 0 or step == steps:
-            loss, reason = _loss_or_reason(params, teacher, T, loss_limit)
+            loss, reason = _loss_or_reason(params, teacher, T, opts.loss, loss_limit)
             if reason and step > 0:
                 status, diverged_step = "diverged", step
                 message = f"diverged at step {step}: {reason}"

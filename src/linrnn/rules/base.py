@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from linrnn.sampling import check_loss
 from linrnn.validation import check_positive_int, check_unit_interval
 
 FEEDBACK_KINDS = ("random", "symmetric")
@@ -30,6 +31,7 @@ class RuleOptions:
     feedback: fixed feedback matrix R (o×n) for rflo/eprop (None: rules that need it fail).
     a_hat: per-mode feedback values â for the per-mode RFLO ODE.
     eprop_feedback: "random" (use R) or "symmetric" (use the current A).
+    loss: "final" (L_T, main text) or "sequence" ((1/2T) Σ_t ‖ε_t‖², Appendix H).
     """
 
     tau: int = 1
@@ -37,8 +39,10 @@ class RuleOptions:
     feedback: np.ndarray | None = None
     a_hat: float | np.ndarray = 1.0
     eprop_feedback: str = "random"
+    loss: str = "final"
 
     def __post_init__(self) -> None:
+        check_loss(self.loss)
         check_positive_int("tau", self.tau)
         check_unit_interval("w_hat", self.w_hat)
         if self.eprop_feedback not in FEEDBACK_KINDS:

@@ -13,11 +13,11 @@ from linrnn.rules.tbptt import backprop_expected, backprop_sampled
 
 
 def expected(student: RNN, teacher: RNN, opts: RuleOptions, T: int | None = None) -> RNN:
-    return backprop_expected(student, teacher, T, None)
+    return backprop_expected(student, teacher, T, None, opts.loss)
 
 
 def sampled(student: RNN, teacher: RNN, opts: RuleOptions, x: np.ndarray) -> RNN:
-    return backprop_sampled(student, teacher, x, None)
+    return backprop_sampled(student, teacher, x, None, opts.loss)
 
 
 def mode_update(a, b, w, a_star, b_star, w_star, opts: RuleOptions):

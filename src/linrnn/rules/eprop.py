@@ -14,7 +14,7 @@ from linrnn.expectations import finite_history, readout_update, stationary
 from linrnn.linalg import resolvent_rows
 from linrnn.model import RNN
 from linrnn.rules.base import Rule, RuleOptions
-from linrnn.sampling import sampled_history, sampled_readout_update
+from linrnn.sampling import backward_filter, sampled_history, sampled_update
 from linrnn.stein import NotConvergentError
 
 
@@ -37,7 +37,7 @@ def expected(student: RNN, teacher: RNN, opts: RuleOptions, T: int | None = None
         dW = rows @ student.W @ s.C - rows_star @ teacher.W @ s.Cx
         dB = rows @ student.B - rows_star @ teacher.B
         return RNN(dA, dW, dB)
-    hist = finite_history(student, teacher, T)
+    hist = finite_history(student, teacher, T, opts.loss)
     dA = hist.readout
     decay = decays[:, None] ** np.arange(T)[None, :]  # (n, T): W_ii^m
     dW = np.einsum("im,oi,mop->ip", decay, F, hist.Eh, optimize=True)
@@ -46,16 +46,11 @@ def expected(student: RNN, teacher: RNN, opts: RuleOptions, T: int | None = None
 
 
 def sampled(student: RNN, teacher: RNN, opts: RuleOptions, x: np.ndarray) -> RNN:
+    """λ_{s,i} = (F^T ε_{s+1})_i + W_ii λ_{s+1,i}: per-neuron traces read backwards, so no
+    per-synapse trace is ever stored (see `sampling`)."""
     F = feedback_matrix(student, opts)
-    hist = sampled_history(student, teacher, x)
-    T = x.shape[1]
-    decay = np.diag(student.W)[:, None] ** np.arange(T)[None, :]  # (n, T)
-    learning_signal = hist.eps @ F  # (batch, n): (F^T ε)_i
-    # K[i, (b, m)] = L[b, i] W_ii^m, then ΔW = K · h_lag: one matmul, no loop over synapses.
-    K = (learning_signal.T[:, :, None] * decay[:, None, :]).reshape(student.n, -1) / hist.batch
-    dW = K @ hist.h_lag.reshape(-1, student.n)
-    dB = K @ hist.x_lag.reshape(-1, student.d)
-    return RNN(sampled_readout_update(student, hist), dW, dB)
+    hist = sampled_history(student, teacher, x, opts.loss)
+    return sampled_update(hist, backward_filter(hist.errors @ F, np.diag(student.W)))
 
 
 RULE = Rule(

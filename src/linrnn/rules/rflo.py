@@ -13,7 +13,7 @@ import numpy as np
 from linrnn.expectations import finite_history, readout_update, stationary
 from linrnn.model import RNN
 from linrnn.rules.base import Rule, RuleOptions
-from linrnn.sampling import lag_weighted, sampled_history, sampled_readout_update
+from linrnn.sampling import backward_filter, sampled_history, sampled_update
 
 
 def _leaky_resolvent(A: np.ndarray, W: np.ndarray, w_hat: float) -> np.ndarray:
@@ -31,7 +31,7 @@ def expected(student: RNN, teacher: RNN, opts: RuleOptions, T: int | None = None
         dW = R.T @ (AR @ student.W @ s.C - AsR @ teacher.W @ s.Cx)
         dB = R.T @ (AR @ student.B - AsR @ teacher.B)
         return RNN(dA, dW, dB)
-    hist = finite_history(student, teacher, T)
+    hist = finite_history(student, teacher, T, opts.loss)
     dA = hist.readout
     decay = opts.w_hat ** np.arange(T)
     dW = R.T @ np.einsum("m,mon->on", decay, hist.Eh)
@@ -40,15 +40,10 @@ def expected(student: RNN, teacher: RNN, opts: RuleOptions, T: int | None = None
 
 
 def sampled(student: RNN, teacher: RNN, opts: RuleOptions, x: np.ndarray) -> RNN:
+    """λ_s = R^T ε_{s+1} + ŵ λ_{s+1}: the leaky trace e_t read backwards (see `sampling`)."""
     R = opts.require_feedback(student.o, student.n)
-    hist = sampled_history(student, teacher, x)
-    decay = opts.w_hat ** np.arange(x.shape[1])
-    trace_h = lag_weighted(decay, hist.h_lag)
-    trace_x = lag_weighted(decay, hist.x_lag)
-    feedback_err = hist.eps @ R / hist.batch  # rows: (R^T ε)^T
-    return RNN(
-        sampled_readout_update(student, hist), feedback_err.T @ trace_h, feedback_err.T @ trace_x
-    )
+    hist = sampled_history(student, teacher, x, opts.loss)
+    return sampled_update(hist, backward_filter(hist.errors @ R, opts.w_hat))
 
 
 def mode_update(a, b, w, a_star, b_star, w_star, opts: RuleOptions):

@@ -12,11 +12,13 @@ import numpy as np
 from linrnn.expectations import finite_history, readout_powers, readout_update, stationary
 from linrnn.model import RNN
 from linrnn.rules.base import Rule, RuleOptions
-from linrnn.sampling import sampled_history, sampled_readout_update
+from linrnn.sampling import backward_filter, sampled_history, sampled_update
 from linrnn.stein import stein_sum
 
 
-def backprop_expected(student: RNN, teacher: RNN, T: int | None, window: int | None) -> RNN:
+def backprop_expected(
+    student: RNN, teacher: RNN, T: int | None, window: int | None, loss: str = "final"
+) -> RNN:
     """Expected update of BPTT truncated to `window` lags (None: no truncation)."""
     A, W, B = student.A, student.W, student.B
     if T is None:
@@ -28,7 +30,7 @@ def backprop_expected(student: RNN, teacher: RNN, T: int | None, window: int | N
         dB = Z1 @ B - Z2 @ teacher.B
         return RNN(dA, dW, dB)
     lags = T if window is None else min(window, T)
-    hist = finite_history(student, teacher, T)
+    hist = finite_history(student, teacher, T, loss)
     dA = hist.readout
     back = readout_powers(student, lags)  # A W^m
     dW = np.einsum("mon,mop->np", back, hist.Eh[:lags])
@@ -36,27 +38,28 @@ def backprop_expected(student: RNN, teacher: RNN, T: int | None, window: int | N
     return RNN(dA, dW, dB)
 
 
-def backprop_sampled(student: RNN, teacher: RNN, x: np.ndarray, window: int | None) -> RNN:
-    """Minibatch BPTT: δ_0 = A^T ε, δ_{m+1} = W^T δ_m; ΔW = mean Σ_{m<window} δ_m h_{T-1-m}^T."""
-    hist = sampled_history(student, teacher, x)
+def backprop_sampled(
+    student: RNN, teacher: RNN, x: np.ndarray, window: int | None, loss: str = "final"
+) -> RNN:
+    """Minibatch (truncated) BPTT: λ_s = Σ_{m<window} (W^m)^T A^T ε_{s+1+m} (see `sampling`)."""
+    hist = sampled_history(student, teacher, x, loss)
+    signal = hist.errors @ student.A  # row s: (A^T ε_{s+1})^T
     T = x.shape[1]
-    lags = T if window is None else min(window, T)
-    delta = np.empty((hist.batch, lags, student.n))
-    delta[:, 0] = hist.eps @ student.A
-    for m in range(1, lags):
-        delta[:, m] = delta[:, m - 1] @ student.W
-    flat = delta.reshape(-1, student.n).T / hist.batch
-    dW = flat @ hist.h_lag[:, :lags].reshape(-1, student.n)
-    dB = flat @ hist.x_lag[:, :lags].reshape(-1, student.d)
-    return RNN(sampled_readout_update(student, hist), dW, dB)
+    if window is None or window >= T:
+        return sampled_update(hist, backward_filter(signal, student.W))
+    lam, term = signal.copy(), signal
+    for _ in range(1, window):  # term_m[:, s] = (W^m)^T A^T ε_{s+1+m}
+        term = np.concatenate([term[:, 1:], np.zeros_like(term[:, :1])], axis=1) @ student.W
+        lam += term
+    return sampled_update(hist, lam)
 
 
 def expected(student: RNN, teacher: RNN, opts: RuleOptions, T: int | None = None) -> RNN:
-    return backprop_expected(student, teacher, T, opts.tau)
+    return backprop_expected(student, teacher, T, opts.tau, opts.loss)
 
 
 def sampled(student: RNN, teacher: RNN, opts: RuleOptions, x: np.ndarray) -> RNN:
-    return backprop_sampled(student, teacher, x, opts.tau)
+    return backprop_sampled(student, teacher, x, opts.tau, opts.loss)
 
 
 def mode_update(a, b, w, a_star, b_star, w_star, opts: RuleOptions):
