@@ -348,3 +348,41 @@ def test_rates_table_columns_and_values():
     # â s < 0: det ∝ â(c² + â s³) (SPEC §3.2) is < 0 at s = 0.5 (saddle), 0 at s = 1 (marginal)
     neg = {r["s"]: r["classification"] for r in rows if r["rule"] == "rflo" and r["a_hat"] == -1.0}
     assert neg == {0.5: "saddle", 1.0: "marginal"}
+
+
+# ---------------------------------------------------------------- figures (smoke)
+
+
+def test_theory_figures_render(tmp_path):
+    from linrnn import theory_figures as tf
+
+    rules = ["bptt", "tbptt", "rflo"]
+    settings = {"tau": 1, "a_hat": 1.0, "w_hat": 0.0}
+    teacher = (1.0, 1.0, 0.5)
+    figs = {
+        "manifolds": (
+            tf.plot_manifold_structure,
+            tf.manifold_structure_data(
+                teacher, rules, settings, [(0.1, 0.05, 0.0)], n_s=20, t_end=5, n_t=50
+            ),
+        ),
+        "fields": (
+            tf.plot_vector_fields,
+            tf.vector_field_data(teacher, rules, settings, n_grid=11, n_s=20),
+        ),
+        "rates": (tf.plot_rates, tf.rates_data(1.0, [0.3, 0.9], settings, n_s=30)),
+        "detour": (
+            tf.plot_detour,
+            tf.detour_data(
+                (1.0, 1.0, 0.8), (1.0, 1.0, 0.6), {"a_hat": -0.1, "w_hat": 0.5}, t_end=40, n_t=200
+            ),
+        ),
+        "stability": (
+            tf.plot_stability_map,
+            tf.stability_map_data(1.0, 0.9, n_s=21, n_a_hat=11, n_w_hat=11),
+        ),
+    }
+    for name, (plot, data) in figs.items():
+        paths = [tmp_path / f"{name}.png", tmp_path / f"{name}.pdf"]
+        plot(data, paths)
+        assert all(p.stat().st_size > 1000 for p in paths)
