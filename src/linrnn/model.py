@@ -211,16 +211,34 @@ def sample_inputs(rng: np.random.Generator, batch: int, T: int, d: int) -> np.nd
 
 
 def run(rnn: RNN, x: np.ndarray) -> np.ndarray:
-    """Hidden states h, shape (batch, T+1, n), from h_0 = 0 and inputs x (batch, T, d)."""
+    """Hidden states h, shape (batch, T+1, n), from h_0 = 0 and inputs x (batch, T, d).
+
+    h_{t+1} = W h_t + B x_t (SPEC §1.1). Computed time-major by `run_time_major` (one
+    contiguous (batch, n) @ (n, n) product per step); the result is a (batch, T+1, n) view.
+    """
     x = np.asarray(x, dtype=float)
     if x.ndim != 3 or x.shape[2] != rnn.d:
         raise ValueError(f"x must have shape (batch, T, d={rnn.d}), got {x.shape}")
-    batch, T, _ = x.shape
-    h = np.zeros((batch, T + 1, rnn.n))
-    drive = x @ rnn.B.T
+    return run_time_major(rnn, x.transpose(1, 0, 2)).transpose(1, 0, 2)
+
+
+def run_time_major(rnn: RNN, x_tm: np.ndarray) -> np.ndarray:
+    """Time-major hidden states h (T+1, batch, n) from inputs x_tm (T, batch, d), h_0 = 0.
+
+    h_{t+1} = W h_t + B x_t (SPEC §1.1). The drive B x_t of all steps is one matmul over the
+    contiguous (T·batch, d) block; the recursion then costs one BLAS call per step writing
+    into contiguous memory (no strided slices, no per-step temporaries beyond one buffer).
+    """
+    T, batch, d = x_tm.shape
+    h = np.empty((T + 1, batch, rnn.n))
+    h[0] = 0.0
+    np.matmul(np.ascontiguousarray(x_tm).reshape(T * batch, d), rnn.B.T,
+              out=h[1:].reshape(T * batch, rnn.n))
     Wt = rnn.W.T
-    for t in range(T):
-        h[:, t + 1] = h[:, t] @ Wt + drive[:, t]
+    buf = np.empty((batch, rnn.n))
+    for t in range(1, T):  # h_1 = B x_0 already; h_{t+1} = drive_t + h_t W^T
+        np.matmul(h[t], Wt, out=buf)
+        h[t + 1] += buf
     return h
 
 

@@ -11,6 +11,17 @@ Reading an eligibility trace backwards gives the same sum as running it forwards
 (Σ_t L_t Σ_{s<t} ŵ^{t-1-s} h_s = Σ_s h_s Σ_{t>s} ŵ^{t-1-s} L_t) but needs no per-synapse
 trace. The error weights: final-step loss ε_T only; sequence loss ε_t / T for every t
 (SPEC §1.1, Appendix H).
+
+Final-step loss fast path [D]: the learning signal is nonzero only at t = T, so every rule's
+λ_s is a fixed o-column map of ε_T, λ_s = Φ_{T-1-s}^T ε_T, with the lag weights
+  bptt Φ_m = A W^m,  tbptt Φ_m = A W^m (m < τ, else 0),  rflo Φ_m = ŵ^m R,
+  eprop Φ_m = F diag(W)^m.
+Hence ΔW = Σ_m Φ_m^T Eh[m] and ΔB = Σ_m Φ_m^T Ex[m] with the minibatch correlations
+Eh[m] = mean_b ε_T h_{T-1-m}^T and Ex[m] = mean_b ε_T x_{T-1-m}^T (`final_step_history`):
+the same lag sums as the exact finite-T expectation (`expectations.finite_history`), with
+the empirical correlations in place of the exact ones. This costs O(T·o·n²) for the weights
+instead of O(T·batch·n²) for a batch of backward filters, and the teacher is never run: only
+y*_T = Σ_k A* W*^k B* x_{T-1-k} is needed.
 """
 
 from __future__ import annotations
@@ -19,7 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from linrnn.model import RNN, check_compatible, run
+from linrnn.linalg import power_rows
+from linrnn.model import RNN, check_compatible, run, run_time_major
 
 LOSSES = ("final", "sequence")
 
@@ -87,3 +99,56 @@ def weight_updates(lam: np.ndarray, hist: SampledHistory) -> tuple[np.ndarray, n
 def sampled_update(hist: SampledHistory, lam: np.ndarray) -> RNN:
     dW, dB = weight_updates(lam, hist)
     return RNN(readout_update(hist), dW, dB)
+
+
+@dataclass(frozen=True)
+class LagHistory:
+    """Minibatch correlations of the final error ε_T = y_T − y*_T with the history,
+    lag-indexed like `expectations.FiniteHistory`:
+    Ex[m] = mean_b ε_T x_{T-1-m}^T (T, o, d), Eh[m] = mean_b ε_T h_{T-1-m}^T (T, o, n),
+    readout = mean_b ε_T h_T^T (the delta-rule ΔA), errors = ε_T (batch, o)."""
+
+    Ex: np.ndarray
+    Eh: np.ndarray
+    readout: np.ndarray
+    errors: np.ndarray
+
+
+def final_output(rnn: RNN, x_tm: np.ndarray) -> np.ndarray:
+    """y_T = A h_T = Σ_{k<T} (A W^k B) x_{T-1-k}, shape (batch, o), from x_tm (T, batch, d).
+
+    The kernels A W^k B come from `linalg.power_rows` (O(T·o·n² + n³ log T)); applying them
+    is one (batch × T·d)·(T·d × o) product. Used for the teacher, whose states are not needed.
+    """
+    T, batch, d = x_tm.shape
+    kernels = power_rows(rnn.A, rnn.W, T) @ rnn.B  # (T, o, d): A W^k B
+    x_rev = x_tm[::-1].transpose(1, 0, 2).reshape(batch, T * d)  # lag k = T-1-t
+    return x_rev @ kernels.transpose(0, 2, 1).reshape(T * d, rnn.o)
+
+
+def final_step_history(student: RNN, teacher: RNN, x: np.ndarray) -> LagHistory:
+    """Correlations of ε_T with h_{T-1-m} and x_{T-1-m} over a minibatch x (batch, T, d)."""
+    check_compatible(student, teacher)
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 3 or x.shape[2] != student.d:
+        raise ValueError(f"x must have shape (batch, T, d={student.d}), got {x.shape}")
+    batch, T, _ = x.shape
+    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
+    h = run_time_major(student, x_tm)  # (T+1, batch, n)
+    errors = h[T] @ student.A.T - final_output(teacher, x_tm)
+    scaled = errors.T / batch  # (o, batch)
+    Eh = np.matmul(scaled, h[T - 1::-1])  # Eh[m] uses h_{T-1-m}
+    Ex = np.matmul(scaled, x_tm[::-1])
+    return LagHistory(Ex=Ex, Eh=Eh, readout=scaled @ h[T], errors=errors)
+
+
+def lag_update(weights: np.ndarray, hist) -> tuple[np.ndarray, np.ndarray]:
+    """ΔW = Σ_m Φ_m^T Eh[m] and ΔB = Σ_m Φ_m^T Ex[m] over the lags m < len(weights).
+
+    weights Φ: (lags, o, n); hist: a `LagHistory` or `expectations.FiniteHistory`. Each sum
+    is one (n × lags·o)·(lags·o × ·) matmul.
+    """
+    lags = weights.shape[0]
+    dW = np.tensordot(weights, hist.Eh[:lags], axes=([0, 1], [0, 1]))
+    dB = np.tensordot(weights, hist.Ex[:lags], axes=([0, 1], [0, 1]))
+    return dW, dB

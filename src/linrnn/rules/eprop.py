@@ -14,7 +14,13 @@ from linrnn.expectations import finite_history, readout_update, stationary
 from linrnn.linalg import resolvent_rows
 from linrnn.model import RNN
 from linrnn.rules.base import Rule, RuleOptions
-from linrnn.sampling import backward_filter, sampled_history, sampled_update
+from linrnn.sampling import (
+    backward_filter,
+    final_step_history,
+    lag_update,
+    sampled_history,
+    sampled_update,
+)
 from linrnn.stein import NotConvergentError
 
 
@@ -37,18 +43,23 @@ def expected(student: RNN, teacher: RNN, opts: RuleOptions, T: int | None = None
         dW = rows @ student.W @ s.C - rows_star @ teacher.W @ s.Cx
         dB = rows @ student.B - rows_star @ teacher.B
         return RNN(dA, dW, dB)
-    hist = finite_history(student, teacher, T, opts.loss)
-    dA = hist.readout
-    decay = decays[:, None] ** np.arange(T)[None, :]  # (n, T): W_ii^m
-    dW = np.einsum("im,oi,mop->ip", decay, F, hist.Eh, optimize=True)
-    dB = np.einsum("im,oi,mop->ip", decay, F, hist.Ex, optimize=True)
-    return RNN(dA, dW, dB)
+    return _from_history(F, decays, finite_history(student, teacher, T, opts.loss))
+
+
+def _from_history(F: np.ndarray, decays: np.ndarray, hist) -> RNN:
+    """ΔW_ip = Σ_m W_ii^m Σ_o F_oi Eh[m]_op (Φ_m = F diag(W)^m), likewise ΔB with Ex; exact or
+    minibatch lag correlations (see `sampling`)."""
+    weights = F[None, :, :] * decays[None, None, :] ** np.arange(hist.Eh.shape[0])[:, None, None]
+    dW, dB = lag_update(weights, hist)
+    return RNN(hist.readout, dW, dB)
 
 
 def sampled(student: RNN, teacher: RNN, opts: RuleOptions, x: np.ndarray) -> RNN:
     """λ_{s,i} = (F^T ε_{s+1})_i + W_ii λ_{s+1,i}: per-neuron traces read backwards, so no
     per-synapse trace is ever stored (see `sampling`)."""
     F = feedback_matrix(student, opts)
+    if opts.loss == "final":  # per-neuron traces weighted by ε_T: Φ_m = F diag(W)^m
+        return _from_history(F, np.diag(student.W).copy(), final_step_history(student, teacher, x))
     hist = sampled_history(student, teacher, x, opts.loss)
     return sampled_update(hist, backward_filter(hist.errors @ F, np.diag(student.W)))
 

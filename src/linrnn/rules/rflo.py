@@ -13,7 +13,7 @@ import numpy as np
 from linrnn.expectations import finite_history, readout_update, stationary
 from linrnn.model import RNN
 from linrnn.rules.base import Rule, RuleOptions
-from linrnn.sampling import backward_filter, sampled_history, sampled_update
+from linrnn.sampling import backward_filter, final_step_history, sampled_history, sampled_update
 
 
 def _leaky_resolvent(A: np.ndarray, W: np.ndarray, w_hat: float) -> np.ndarray:
@@ -31,17 +31,23 @@ def expected(student: RNN, teacher: RNN, opts: RuleOptions, T: int | None = None
         dW = R.T @ (AR @ student.W @ s.C - AsR @ teacher.W @ s.Cx)
         dB = R.T @ (AR @ student.B - AsR @ teacher.B)
         return RNN(dA, dW, dB)
-    hist = finite_history(student, teacher, T, opts.loss)
-    dA = hist.readout
-    decay = opts.w_hat ** np.arange(T)
-    dW = R.T @ np.einsum("m,mon->on", decay, hist.Eh)
-    dB = R.T @ np.einsum("m,mod->od", decay, hist.Ex)
-    return RNN(dA, dW, dB)
+    return _from_history(R, opts.w_hat, finite_history(student, teacher, T, opts.loss))
+
+
+def _from_history(R: np.ndarray, w_hat: float, hist) -> RNN:
+    """ΔW = R^T Σ_m ŵ^m Eh[m], ΔB = R^T Σ_m ŵ^m Ex[m] (Φ_m = ŵ^m R), ΔA = readout, with the
+    exact or minibatch lag correlations (see `sampling`)."""
+    decay = w_hat ** np.arange(hist.Eh.shape[0])
+    dW = R.T @ np.tensordot(decay, hist.Eh, axes=1)
+    dB = R.T @ np.tensordot(decay, hist.Ex, axes=1)
+    return RNN(hist.readout, dW, dB)
 
 
 def sampled(student: RNN, teacher: RNN, opts: RuleOptions, x: np.ndarray) -> RNN:
     """λ_s = R^T ε_{s+1} + ŵ λ_{s+1}: the leaky trace e_t read backwards (see `sampling`)."""
     R = opts.require_feedback(student.o, student.n)
+    if opts.loss == "final":  # the trace e_T weighted by ε_T: Φ_m = ŵ^m R
+        return _from_history(R, opts.w_hat, final_step_history(student, teacher, x))
     hist = sampled_history(student, teacher, x, opts.loss)
     return sampled_update(hist, backward_filter(hist.errors @ R, opts.w_hat))
 

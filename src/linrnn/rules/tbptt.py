@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from linrnn.expectations import finite_history, readout_powers, readout_update, stationary
+from linrnn.expectations import finite_history, readout_update, stationary
+from linrnn.linalg import power_rows
 from linrnn.model import RNN
 from linrnn.rules.base import Rule, RuleOptions
-from linrnn.sampling import backward_filter, sampled_history, sampled_update
+from linrnn.sampling import (
+    backward_filter,
+    final_step_history,
+    lag_update,
+    sampled_history,
+    sampled_update,
+)
 from linrnn.stein import stein_sum
 
 
@@ -29,19 +36,27 @@ def backprop_expected(
         dW = Z1 @ W @ s.C - Z2 @ teacher.W @ s.Cx
         dB = Z1 @ B - Z2 @ teacher.B
         return RNN(dA, dW, dB)
+    return _from_history(student, finite_history(student, teacher, T, loss), T, window)
+
+
+def _from_history(student: RNN, hist, T: int, window: int | None) -> RNN:
+    """ΔW = Σ_{m<lags} (A W^m)^T Eh[m], ΔB = Σ_{m<lags} (A W^m)^T Ex[m], ΔA = readout, with
+    the exact (`finite_history`) or minibatch (`final_step_history`) correlations."""
     lags = T if window is None else min(window, T)
-    hist = finite_history(student, teacher, T, loss)
-    dA = hist.readout
-    back = readout_powers(student, lags)  # A W^m
-    dW = np.einsum("mon,mop->np", back, hist.Eh[:lags])
-    dB = np.einsum("mon,mod->nd", back, hist.Ex[:lags])
-    return RNN(dA, dW, dB)
+    dW, dB = lag_update(power_rows(student.A, student.W, lags), hist)  # Φ_m = A W^m
+    return RNN(hist.readout, dW, dB)
 
 
 def backprop_sampled(
     student: RNN, teacher: RNN, x: np.ndarray, window: int | None, loss: str = "final"
 ) -> RNN:
-    """Minibatch (truncated) BPTT: λ_s = Σ_{m<window} (W^m)^T A^T ε_{s+1+m} (see `sampling`)."""
+    """Minibatch (truncated) BPTT: λ_s = Σ_{m<window} (W^m)^T A^T ε_{s+1+m} (see `sampling`).
+
+    Final-step loss: λ_{T-1-m} = (A W^m)^T ε_T, so the update is the lag sum of
+    `_from_history` over the minibatch correlations (no batch of adjoints is propagated).
+    """
+    if loss == "final":
+        return _from_history(student, final_step_history(student, teacher, x), x.shape[1], window)
     hist = sampled_history(student, teacher, x, loss)
     signal = hist.errors @ student.A  # row s: (A^T ε_{s+1})^T
     T = x.shape[1]
