@@ -19,9 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from linrnn.linalg import power_rows
 from linrnn.model import RNN, check_compatible
 from linrnn.sampling import check_loss
-from linrnn.stein import stein_sum
+from linrnn.stein import stein_sums
 
 
 def error_kernels(student: RNN, teacher: RNN, T: int, loss: str = "final") -> np.ndarray:
@@ -29,11 +30,8 @@ def error_kernels(student: RNN, teacher: RNN, T: int, loss: str = "final") -> np
     sequence loss."""
     check_compatible(student, teacher)
     check_loss(loss)
-    G = np.empty((T, student.o, student.d))
-    WkB, WskBs = student.B.copy(), teacher.B.copy()
-    for k in range(T):
-        G[k] = student.A @ WkB - teacher.A @ WskBs
-        WkB, WskBs = student.W @ WkB, teacher.W @ WskBs
+    G = power_rows(student.A, student.W, T) @ student.B  # A W^k B, lag-doubled
+    G -= power_rows(teacher.A, teacher.W, T) @ teacher.B
     if loss == "sequence":
         G *= (1.0 - np.arange(T) / T)[:, None, None]
     return G
@@ -61,12 +59,7 @@ def finite_history(student: RNN, teacher: RNN, T: int, loss: str = "final") -> F
 
 def readout_powers(student: RNN, count: int) -> np.ndarray:
     """A W^m for m = 0..count-1, shape (count, o, n): the BPTT backward weights."""
-    out = np.empty((count, student.o, student.n))
-    AWm = student.A.copy()
-    for m in range(count):
-        out[m] = AWm
-        AWm = AWm @ student.W
-    return out
+    return power_rows(student.A, student.W, count)
 
 
 @dataclass(frozen=True)
@@ -79,8 +72,10 @@ class Stationary:
 
 def stationary(student: RNN, teacher: RNN) -> Stationary:
     check_compatible(student, teacher)
-    C = stein_sum(student.W, student.B @ student.B.T, student.W.T)
-    Cx = stein_sum(teacher.W, teacher.B @ student.B.T, student.W.T)
+    W, Ws = student.W, teacher.W
+    C, Cx = stein_sums(
+        [W, Ws], [(W, student.B @ student.B.T, W.T), (Ws, teacher.B @ student.B.T, W.T)]
+    )
     return Stationary(C=C, Cx=Cx)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from linrnn.expectations import finite_history, readout_update, stationary
+from linrnn.expectations import Stationary, finite_history, readout_update, stationary
 from linrnn.linalg import power_rows
 from linrnn.model import RNN
 from linrnn.rules.base import Rule, RuleOptions
@@ -20,7 +20,7 @@ from linrnn.sampling import (
     sampled_history,
     sampled_update,
 )
-from linrnn.stein import stein_sum
+from linrnn.stein import stein_sum, stein_sums
 
 
 def backprop_expected(
@@ -29,10 +29,23 @@ def backprop_expected(
     """Expected update of BPTT truncated to `window` lags (None: no truncation)."""
     A, W, B = student.A, student.W, student.B
     if T is None:
-        s = stationary(student, teacher)
+        if window is None:  # C, C×, Z1, Z2 in one doubling loop sharing W^{2^j}, W*^{2^j}
+            Ws = teacher.W
+            C, Cx, Z1, Z2 = stein_sums(
+                [W, Ws],
+                [
+                    (W, B @ B.T, W.T),
+                    (Ws, teacher.B @ B.T, W.T),
+                    (W.T, A.T @ A, W),
+                    (W.T, A.T @ teacher.A, Ws),
+                ],
+            )
+            s = Stationary(C=C, Cx=Cx)
+        else:
+            s = stationary(student, teacher)
+            Z1 = stein_sum(W.T, A.T @ A, W, window)
+            Z2 = stein_sum(W.T, A.T @ teacher.A, teacher.W, window)
         dA = readout_update(student, teacher, T, s)
-        Z1 = stein_sum(W.T, A.T @ A, W, window)
-        Z2 = stein_sum(W.T, A.T @ teacher.A, teacher.W, window)
         dW = Z1 @ W @ s.C - Z2 @ teacher.W @ s.Cx
         dB = Z1 @ B - Z2 @ teacher.B
         return RNN(dA, dW, dB)
