@@ -24,26 +24,28 @@ def resolvent_rows(M: np.ndarray, L: np.ndarray, decays: np.ndarray) -> np.ndarr
     return (out @ Q.conj().T).real
 
 
-def power_rows(L: np.ndarray, M: np.ndarray, count: int) -> np.ndarray:
+def power_rows(L: np.ndarray, M: np.ndarray, count: int, block_rows: int = 64) -> np.ndarray:
     """L M^m for m = 0..count-1, shape (count, rows(L), n).
 
     By doubling over the lag: once L M^0..L M^{p-1} are known, the next p lags are one
-    matmul of that (p·rows × n) block with M^p, and M^p is squared. Cost
-    2·count·rows·n² + 2·n³·log₂(count) in large BLAS calls, instead of `count` thin
+    matmul of that (p·rows × n) block with M^p. M is squared only until a block has
+    `block_rows` rows (p·rows ≥ block_rows); after that every block of p lags is the
+    previous block times the same M^p. Cost 2·count·rows·n² in BLAS calls of ≥ block_rows
+    rows plus 2·n³·log₂(block_rows/rows) for the squarings, instead of `count` thin
     (rows × n)·(n × n) products in a Python loop. Used for the BPTT backward weights A W^m
-    and for the teacher's output kernels A* W*^m (SPEC §2.1).
+    and for the output kernels A W^m B (SPEC §2.1).
     """
     rows, n = L.shape
     out = np.empty((count, rows, n))
     if count == 0:
         return out
     out[0] = L
-    done, Mp = 1, M
+    done, p, Mp = 1, 1, M  # Mp = M^p
     while done < count:
-        step = min(done, count - done)
+        step = min(p, count - done)
         target = out[done : done + step].reshape(step * rows, n)
-        np.matmul(out[:step].reshape(step * rows, n), Mp, out=target)
+        np.matmul(out[done - p : done - p + step].reshape(step * rows, n), Mp, out=target)
         done += step
-        if done < count:
-            Mp = Mp @ Mp
+        if done < count and p * rows < block_rows:
+            Mp, p = Mp @ Mp, 2 * p
     return out
