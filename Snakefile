@@ -10,7 +10,11 @@ from snakemake.utils import min_version, validate
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+# The paper config is the default; `--configfile X` replaces it (instead of being merged into it,
+# which would leave the paper's experiments in a test run).
+if not workflow.config_settings.configfiles:
+
+    configfile: "config/config.yaml"
 
 
 validate(config, "workflow/schemas/config.schema.yaml")

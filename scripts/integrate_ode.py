@@ -1,9 +1,13 @@
-"""Rule integrate_ode: per-mode ODEs from the student's initial projection (linrnn.modes)."""
+"""Rule integrate_ode: per-mode ODEs (linrnn.modes) from the student's initial mode values.
+
+The student is read in the hidden basis of the reference run (config hidden_basis: the run's
+final student basis, or the teacher's); RFLO's per-mode feedback is â_i = (U^T R P)_ii.
+"""
 
 import numpy as np
 
-from linrnn import experiment, io
-from linrnn.model import mode_projection
+from linrnn import diagnostics, experiment, io
+from linrnn.model import RNN, feedback_projection
 from linrnn.modes import integrate_modes
 
 
@@ -13,20 +17,24 @@ def main(smk) -> None:
         tr, opts = cfg["training"], cfg["options"]
         teacher = experiment.teacher_object(io.load_npz(smk.input.teacher))
         init = io.load_npz(smk.input.init)
-        a0, b0, w0 = mode_projection(experiment.initial_student(init), teacher.bases, teacher.k)
-        a_hat = experiment.feedback_modes(init["R"], teacher.bases, teacher.k)
-        steps = np.unique(np.r_[np.arange(0, tr["steps"] + 1, tr["record_every"]), tr["steps"]])
+        run = io.load_npz(smk.input.run)
+        last = diagnostics.last_finite_index(run["W"])
+        final = RNN(run["A"][last], run["W"][last], run["B"][last])
+        P = diagnostics.hidden_basis(final, teacher.bases, teacher.k, cfg["hidden_basis"])
+        a0, b0, w0 = diagnostics.project(experiment.initial_student(init), teacher.bases, P)
+        a_hat = feedback_projection(init["R"], P, teacher.bases)
         sol = integrate_modes(
-            smk.wildcards.rule, a0, b0, w0, teacher.a, teacher.b, teacher.w, tr["eta"] * steps,
+            smk.wildcards.rule, a0, b0, w0, teacher.a, teacher.b, teacher.w, run["time"],
             tau=opts["tau"], a_hat=a_hat, w_hat=opts["w_hat"],
         )
         arrays = {
             "t": sol["t"], "a": sol["a"], "b": sol["b"], "w": sol["w"], "loss": sol["loss"],
             "status": np.array(sol["status"]), "message": np.array(str(sol["message"])),
-            "a_hat": a_hat, "a0": a0, "b0": b0, "w0": w0,
+            "a_hat": a_hat, "a0": a0, "b0": b0, "w0": w0, "P": P,
         }
         io.save_npz(smk.output[0], arrays, io.job_provenance(smk))
-        log.info("%s: ODE status %s, %d times", smk.output[0], sol["status"], len(sol["t"]))
+        log.info("%s: ODE status %s, %d times, a_hat %s", smk.output[0], sol["status"],
+                 len(sol["t"]), np.round(a_hat, 3))
 
 
 if __name__ == "__main__":

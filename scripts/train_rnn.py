@@ -15,7 +15,6 @@ def main(smk) -> None:
         rng = seeding.rng_for(smk.params.base_seed, *key)
         teacher_arrays = io.load_npz(smk.input.teacher)
         init = io.load_npz(smk.input.init)
-        teacher = experiment.teacher_object(teacher_arrays)
         result = train(
             wc.rule,
             experiment.initial_student(init),
@@ -28,8 +27,6 @@ def main(smk) -> None:
             batch=tr["batch"],
             rng=rng,
             record_every=tr["record_every"],
-            bases=None if teacher is None else teacher.bases,
-            k=None if teacher is None else teacher.k,
             loss_limit=tr["loss_limit"],
         )
         arrays = result.arrays()

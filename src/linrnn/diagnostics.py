@@ -1,19 +1,24 @@
 """Diagnostics of trained networks: alignment with the teacher, rank spectra, convergence.
 
-Alignment metrics (SPEC §5 candidates, made precise here; docs/pipeline.md). Let (U, V, P)
-be the teacher's orthogonal bases and k its number of modes. For a matrix M read in those bases
-(M̃ = P^T W P, U^T A P or P^T B V), the *mode-diagonal fraction* is
+Hidden basis. The loss sees the hidden space only through A W^j B, so a student that is not
+data-aligned learns its *own* hidden mode directions, not the teacher's P*. Every state of a run
+is therefore read in one fixed hidden basis P (n×k): by default the student's final basis
+P_K = polar(B_K V_k) (linrnn.model.student_hidden_basis, the orthonormal factor of B_K V_k, sign
+fixed so that b_i ≥ 0), or the teacher's P*_k (config ``hidden_basis``). Mode values are
+a_i = (U^T A P)_ii, b_i = (P^T B V)_ii, w_i = (P^T W P)_ii.
 
-    ρ(M̃) = Σ_{i<k} M̃_ii² / ‖M̃‖_F²  ∈ [0, 1],
-
-the share of the weight's energy that sits on the teacher's k mode-diagonal entries. It is 1
-exactly for a data-aligned network whose modes beyond k are zero, and about k/(rows·cols) for an
-i.i.d. random matrix.
-- recurrent alignment: ρ(P^T W P);
-- input alignment: ρ(P^T B V);  output alignment: ρ(U^T A P);
-- feedback alignment (Lillicrap et al. 2016): the cosine between readout and feedback,
-  cos(A, R) = ⟨A, R⟩_F / (‖A‖_F ‖R‖_F) ∈ [−1, 1]. RFLO's R is fixed, so what can align is the
-  readout A; for BPTT/tBPTT (which never use R) it is a control that stays near 0.
+Alignment metrics (SPEC §5 candidates, made precise here; docs/pipeline.md). With (U, V) the
+teacher's data bases and P the hidden basis above, the *mode-diagonal fraction* of a weight is
+the share of its squared Frobenius norm carried by the k mode-diagonal entries:
+- recurrent alignment: Σ_i (P^T W P)_ii² / ‖W‖_F²;
+- input alignment:     Σ_i (P^T B V)_ii² / ‖B‖_F²;
+- output alignment:    Σ_i (U^T A P)_ii² / ‖A‖_F².
+Each lies in [0, 1] and is 1 exactly for a data-aligned network A = U Ā P^T, W = P W̄ P^T,
+B = P B̄ V^T with no weight outside the k modes; an i.i.d. random matrix gives about
+k/(rows·cols).
+- feedback alignment (Lillicrap et al. 2016): cos(A, R) = ⟨A, R⟩_F / (‖A‖_F ‖R‖_F) ∈ [−1, 1].
+  RFLO's R is fixed, so what can align is the readout A; for BPTT/tBPTT (which never use R) it
+  is a control that stays near 0.
 
 Rank (SPEC §3.4, Prop. 3.1): singular values σ_1 ≥ σ_2 ≥ … of the learned changes W_K − W_0 and
 B_K − B_0; the numerical rank counts σ_i > rtol·σ_1; the effective rank is the entropy rank of
@@ -28,6 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from linrnn import model
 from linrnn.model import RNN, Bases
 
 ALIGNMENT_METRICS = ("recurrent", "input", "output", "feedback")
@@ -59,16 +65,40 @@ def cosine(X: np.ndarray, Y: np.ndarray) -> float:
     return float(np.sum(X * Y) / (nx * ny))
 
 
-def alignment(rnn: RNN, bases: Bases, k: int, feedback: np.ndarray | None = None) -> dict:
-    """All alignment metrics of one network against the teacher's bases (module docstring)."""
-    U, V, P = bases.U, bases.V, bases.P
-    out = {
-        "recurrent": mode_diagonal_fraction(P.T @ rnn.W @ P, k),
-        "input": mode_diagonal_fraction(P.T @ rnn.B @ V, k),
-        "output": mode_diagonal_fraction(U.T @ rnn.A @ P, k),
+def hidden_basis(final: RNN, bases: Bases, k: int, kind: str) -> np.ndarray:
+    """The fixed hidden basis (n×k) a run is read in: "final" (student's) or "teacher" (P*_k)."""
+    if kind == "final":
+        return model.student_hidden_basis(final, bases, k)
+    if kind == "teacher":
+        return bases.P[:, :k]
+    raise ValueError(f"hidden_basis must be 'final' or 'teacher', got {kind!r}")
+
+
+def project(rnn: RNN, bases: Bases, P: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mode values (a_i, b_i, w_i), i < k = P.shape[1], read in hidden basis P (module docstring)."""
+    k = P.shape[1]
+    a = np.einsum("ij,jk,ki->i", bases.U[:, :k].T, rnn.A, P)
+    b = np.einsum("ij,jk,ki->i", P.T, rnn.B, bases.V[:, :k])
+    w = np.einsum("ij,jk,ki->i", P.T, rnn.W, P)
+    return a, b, w
+
+
+def _diag_fraction(diag: np.ndarray, M: np.ndarray) -> float:
+    total = float(np.sum(np.asarray(M, dtype=float) ** 2))
+    if not np.isfinite(total) or total == 0.0:
+        return float("nan")
+    return float(np.sum(np.asarray(diag) ** 2) / total)
+
+
+def alignment(rnn: RNN, bases: Bases, P: np.ndarray, feedback: np.ndarray | None = None) -> dict:
+    """All alignment metrics of one network in hidden basis P (n×k) (module docstring)."""
+    a, b, w = project(rnn, bases, P)
+    return {
+        "recurrent": _diag_fraction(w, rnn.W),
+        "input": _diag_fraction(b, rnn.B),
+        "output": _diag_fraction(a, rnn.A),
         "feedback": float("nan") if feedback is None else cosine(rnn.A, feedback),
     }
-    return out
 
 
 def singular_values(M: np.ndarray) -> np.ndarray:

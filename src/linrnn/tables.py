@@ -39,7 +39,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "status": "run status (ok/diverged) or ODE status (ok/left_stable_region/diverged/failed)",
         **STEP,
         "mode_index": "teacher mode i (0 = first listed mode)",
-        "a": "readout mode value a_i = (U^T A P)_ii",
+        "a": "readout mode value a_i = (U^T A P)_ii (P: hidden basis, config hidden_basis)",
         "b": "input mode value b_i = (P^T B V)_ii",
         "w": "recurrent mode value w_i = (P^T W P)_ii",
         "a_star": "teacher readout mode value",
@@ -69,6 +69,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "initial_loss": "loss at step 0",
         "final_loss": "loss at the last recorded step",
         "relative_loss": "final_loss / initial_loss",
+        "rel_loss_threshold": "convergence criterion: converged if relative_loss <= this (config analysis.rel_loss)",
         "rank_W": "numerical rank of W_K - W_0 (singular values > rank_rtol * largest)",
         "effective_rank_W": "entropy effective rank of W_K - W_0 (Roy & Vetterli 2007)",
         "rank_B": "numerical rank of B_K - B_0",
@@ -117,13 +118,27 @@ def mode_rows(key: dict, status: str, steps, times, a, b, w, teacher) -> list[di
     return rows
 
 
-def alignment_rows(key: dict, run: Mapping, teacher, R) -> list[dict]:
-    rows = []
-    for j, (s, t) in enumerate(zip(run["steps"], run["time"], strict=True)):
+def run_rows(key: dict, run: Mapping, teacher, R, basis: str) -> tuple[list[dict], list[dict]]:
+    """``modes`` and ``alignment`` rows of a run, every record read in one hidden basis P.
+
+    P is the run's final (last finite) student basis or the teacher's (``basis``; see
+    linrnn.diagnostics).
+    """
+    last = dg.last_finite_index(run["W"])
+    final = RNN(run["A"][last], run["W"][last], run["B"][last])
+    P = dg.hidden_basis(final, teacher.bases, teacher.k, basis)
+    status = str(scalar(run, "status"))
+    n_rec = last + 1
+    a, b, w = np.zeros((n_rec, teacher.k)), np.zeros((n_rec, teacher.k)), np.zeros((n_rec, teacher.k))
+    align = []
+    for j in range(n_rec):
         net = RNN(run["A"][j], run["W"][j], run["B"][j])
-        for metric, value in dg.alignment(net, teacher.bases, teacher.k, R).items():
-            rows.append({**key, "step": int(s), "time": float(t), "metric": metric, "value": value})
-    return rows
+        a[j], b[j], w[j] = dg.project(net, teacher.bases, P)
+        s, t = int(run["steps"][j]), float(run["time"][j])
+        for metric, value in dg.alignment(net, teacher.bases, P, R).items():
+            align.append({**key, "step": s, "time": t, "metric": metric, "value": value})
+    modes = mode_rows(key, status, run["steps"][:n_rec], run["time"][:n_rec], a, b, w, teacher)
+    return modes, align
 
 
 def run_summary(key: dict, run: Mapping, analysis: Mapping) -> tuple[dict, list[dict]]:
@@ -151,6 +166,7 @@ def run_summary(key: dict, run: Mapping, analysis: Mapping) -> tuple[dict, list[
         "initial_loss": initial,
         "final_loss": final,
         "relative_loss": final / initial if initial > 0 else float("nan"),
+        "rel_loss_threshold": float(analysis["rel_loss"]),
         **summary,
         "message": str(scalar(run, "message")),
     }
@@ -163,11 +179,13 @@ def experiment_tables(
     runs: list[tuple[Mapping, Mapping]],
     odes: list[tuple[Mapping, Mapping]],
     analysis: Mapping,
+    basis: str = "final",
 ) -> dict[str, list[dict]]:
     """All tables of one experiment.
 
     ``runs`` and ``odes`` are lists of (provenance, arrays); the provenance wildcards say which
     rule, mode and seed each file belongs to. ``inits`` maps seed → init arrays (for R).
+    ``basis`` is the hidden basis runs are read in ("final" or "teacher", linrnn.diagnostics).
     """
     teacher = experiment.teacher_object(teacher_arrays)
     tables: dict[str, list[dict]] = {name: [] for name in COLUMNS}
@@ -178,21 +196,15 @@ def experiment_tables(
         tables["runs"].append(row)
         tables["spectra"] += spectra
         if teacher is not None:
-            status = str(scalar(run, "status"))
-            m = run["modes"]
-            tables["modes"] += mode_rows(
-                key, status, run["steps"], run["time"],
-                m[..., 0], m[..., 1], m[..., 2], teacher,
-            )
-            R = inits[key["seed"]]["R"]
-            tables["alignment"] += alignment_rows(key, run, teacher, R)
+            modes, align = run_rows(key, run, teacher, inits[key["seed"]]["R"], basis)
+            tables["modes"] += modes
+            tables["alignment"] += align
     if teacher is not None:
         for prov, ode in sorted(odes, key=lambda pr: tuple(_key(pr[0]).values())):
             key = {**_key(prov), "mode": "ode"}
             t = ode["t"]
             steps = np.rint(t / prov["config"]["training"]["eta"]).astype(int)
             tables["modes"] += mode_rows(
-                key, str(scalar(ode, "status")), steps, t,
-                ode["a"], ode["b"], ode["w"], teacher,
+                key, str(scalar(ode, "status")), steps, t, ode["a"], ode["b"], ode["w"], teacher
             )
     return tables

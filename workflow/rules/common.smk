@@ -52,12 +52,30 @@ def train_slice(wildcards):
 
 
 def ode_slice(wildcards):
-    return pick(experiment(wildcards.experiment), "options", "training")
+    return pick(experiment(wildcards.experiment), "options", "training", "hidden_basis")
+
+
+def ode_reference_mode(name):
+    """The training mode whose run fixes the hidden basis the ODE is read in (expected first)."""
+    modes = experiment(name)["modes"]
+    return "expected" if "expected" in modes else modes[0]
+
+
+def ode_run(wildcards):
+    fields = dict(wildcards.items())
+    fields["mode"] = ode_reference_mode(wildcards.experiment)
+    return RUN.format(**fields)
 
 
 def diagnostics_slice(wildcards):
     return pick(
-        experiment(wildcards.experiment), "rules", "modes", "seeds", "ode", "analysis"
+        experiment(wildcards.experiment),
+        "rules",
+        "modes",
+        "seeds",
+        "ode",
+        "hidden_basis",
+        "analysis",
     )
 
 

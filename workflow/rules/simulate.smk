@@ -27,10 +27,11 @@ rule train_rnn:
 
 
 rule integrate_ode:
-    """Per-mode ODE (SPEC 2.2) from the student's initial projection on the teacher modes."""
+    """Per-mode ODE (SPEC 2.2) from the student's initial mode values (hidden basis of `run`)."""
     input:
         teacher=TEACHER,
         init=INIT,
+        run=ode_run,
     output:
         ODE,
     params:

@@ -1,0 +1,319 @@
+"""The three simulation figures, drawn from the tidy diagnostics tables only.
+
+Each ``figure_*`` function takes ``{experiment: {table: columns}}`` (linrnn.io.read_table) and
+its config ``figures.<name>`` block and returns a matplotlib Figure. Diverged runs are drawn
+with their last finite state and marked (× marker, dashed line, legend note); no NaN is
+plotted silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.ticker import LogLocator, NullFormatter
+
+from linrnn import io
+from linrnn.diagnostics import CONVERGED, DIVERGED, NOT_CONVERGED
+from linrnn.io import select
+from linrnn.plotting import COLUMN_WIDTH, FULL_WIDTH, rule_color, rule_label, save_figure, use_style
+
+MODE_COLORS = ("#3b0f70", "#1f78b4", "#33a02c", "#d08c00", "#b2182b", "#555555")
+OUTCOME_MARKERS = {CONVERGED: "o", NOT_CONVERGED: "^", DIVERGED: "X"}
+OUTCOME_LABELS = {CONVERGED: "converged", NOT_CONVERGED: "not converged", DIVERGED: "diverged"}
+ALIGN_STYLES = {"recurrent": "-", "input": "--", "output": ":", "feedback": "-."}
+SV_FLOOR = 1e-17
+
+
+def save(fig, paths, meta_path, prov: Mapping) -> None:
+    """Deterministic PDF/PNG (linrnn.plotting.save_figure) plus a ``.meta.json`` provenance file."""
+    save_figure(fig, paths)
+    io.write_json(meta_path, {"files": [str(p) for p in paths], "provenance": prov})
+
+
+def _panel_label(ax, text: str) -> None:
+    ax.text(-0.02, 1.02, text, transform=ax.transAxes, fontweight="bold", ha="right", va="bottom")
+
+
+def _mark_divergence(ax, x, y, color) -> None:
+    ax.plot([x], [y], marker="X", color=color, markersize=6, markeredgecolor="k", zorder=5)
+
+
+def _log_ticks(axis) -> None:
+    """Decade ticks only (no crowded minor labels)."""
+    axis.set_major_locator(LogLocator(base=10))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def _threshold(runs: Mapping) -> float | None:
+    values = np.unique(runs["rel_loss_threshold"]) if len(runs.get("rel_loss_threshold", [])) else []
+    return float(values[0]) if len(values) == 1 else None
+
+
+def _finite(x, y):
+    ok = np.isfinite(x) & np.isfinite(y)
+    return x[ok], y[ok]
+
+
+# --------------------------------------------------------------------------- Figure 1
+
+
+def figure_validation(tables: Mapping, cfg: Mapping):
+    """Rows: rules. Columns: a, b, w per mode (full RNN expected/sampled vs ODE), alignment, loss."""
+    use_style()
+    t = tables[cfg["experiment"]]
+    modes, align, loss, runs = t["modes"], t["alignment"], t["loss"], t["runs"]
+    seed = cfg["seed"]
+    rules = list(cfg["rules"])
+    fig, axes = plt.subplots(
+        len(rules), 5, figsize=(FULL_WIDTH, 1.45 * len(rules) + 0.6), squeeze=False,
+        constrained_layout=True,
+    )
+    sel = select(modes, seed=seed)
+    k = int(sel["mode_index"].max()) + 1 if len(sel["mode_index"]) else 0
+    notes = []
+    for r, rule in enumerate(rules):
+        for c, var in enumerate(("a", "b", "w")):
+            ax = axes[r, c]
+            for i in range(k):
+                color = MODE_COLORS[i % len(MODE_COLORS)]
+                for mode, kw in (
+                    ("sampled", {"lw": 0.7, "alpha": 0.55, "ls": "-"}),
+                    ("expected", {"lw": 1.3, "ls": "-"}),
+                    ("ode", {"lw": 0.9, "ls": (0, (3, 2)), "color": "k"}),
+                ):
+                    m = select(sel, rule=rule, mode=mode, mode_index=i)
+                    if not len(m["time"]):
+                        continue
+                    x, y = _finite(m["time"], m[var])
+                    ax.plot(x, y, **({"color": color} | kw))
+                    if m["status"][0] != "ok" and len(x):
+                        _mark_divergence(ax, x[-1], y[-1], color)
+                        notes.append(f"{rule_label(rule)} {mode}: {m['status'][0]}")
+                if var == "w":
+                    w_star = select(sel, rule=rule, mode_index=i)["w_star"]
+                    if len(w_star):
+                        ax.axhline(w_star[0], color=color, lw=0.6, ls=":", alpha=0.8)
+            if r == 0:
+                ax.set_title({"a": "readout mode $a_i$", "b": "input mode $b_i$",
+                              "w": "recurrent mode $w_i$"}[var])
+            if r == len(rules) - 1:
+                ax.set_xlabel("learning time $\\eta k$")
+            if c == 0:
+                ax.set_ylabel(rule_label(rule), color=rule_color(rule), fontweight="bold")
+        # alignment
+        ax = axes[r, 3]
+        for metric, ls in ALIGN_STYLES.items():
+            for mode, lw, alpha in (("sampled", 0.7, 0.5), ("expected", 1.3, 1.0)):
+                a = select(align, rule=rule, seed=seed, mode=mode, metric=metric)
+                if len(a["time"]):
+                    x, y = _finite(a["time"], a["value"])
+                    ax.plot(x, y, ls=ls, lw=lw, alpha=alpha, color=rule_color(rule))
+        ax.set_ylim(-0.35, 1.05)
+        if r == 0:
+            ax.set_title("alignment")
+        if r == len(rules) - 1:
+            ax.set_xlabel("learning time $\\eta k$")
+        # loss
+        ax = axes[r, 4]
+        for mode, lw, alpha in (("sampled", 0.7, 0.5), ("expected", 1.3, 1.0)):
+            lo = select(loss, rule=rule, seed=seed, mode=mode)
+            if len(lo["time"]):
+                x, y = _finite(lo["time"], lo["loss"])
+                ax.plot(x, y, lw=lw, alpha=alpha, color=rule_color(rule))
+                run = select(runs, rule=rule, seed=seed, mode=mode)
+                if len(run["outcome"]) and run["outcome"][0] == DIVERGED:
+                    _mark_divergence(ax, x[-1], y[-1], rule_color(rule))
+                    notes.append(f"{rule_label(rule)} {mode}: diverged at step {run['diverged_step'][0]}")
+        ax.set_yscale("log")
+        if r == 0:
+            ax.set_title("loss $L$")
+        if r == len(rules) - 1:
+            ax.set_xlabel("learning time $\\eta k$")
+    # legends (top row)
+    strengths = []
+    for i in range(k):
+        m = select(sel, mode_index=i)
+        strengths.append(abs(m["a_star"][0] * m["b_star"][0]) if len(m["a_star"]) else np.nan)
+    mode_handles = [
+        Line2D([], [], color=MODE_COLORS[i % len(MODE_COLORS)], lw=1.3,
+               label=f"mode {i + 1} ($|a^*b^*|$={strengths[i]:.2g})")
+        for i in range(k)
+    ]
+    src_handles = [
+        Line2D([], [], color="0.3", lw=1.3, label="full RNN, expected"),
+        Line2D([], [], color="0.3", lw=0.7, alpha=0.55, label="full RNN, sampled"),
+        Line2D([], [], color="k", lw=0.9, ls=(0, (3, 2)), label="per-mode ODE"),
+        Line2D([], [], color="0.3", lw=0.6, ls=":", label="teacher $w^*_i$"),
+    ]
+    align_handles = [
+        Line2D([], [], color="0.3", ls=ls, label=f"{m} alignment") for m, ls in ALIGN_STYLES.items()
+    ]
+    if notes:
+        src_handles.append(Line2D([], [], color="0.3", marker="X", ls="none", label="diverged"))
+    fig.legend(handles=mode_handles + src_handles + align_handles, loc="outside lower center",
+               ncol=4, frameon=False)
+    return fig
+
+
+# --------------------------------------------------------------------------- Figure 2
+
+
+def _spectrum(spectra, **where) -> tuple[np.ndarray, str]:
+    s = select(spectra, **where)
+    order = np.argsort(s["index"])
+    sv = s["singular_value"][order]
+    outcome = str(s["outcome"][0]) if len(s["outcome"]) else ""
+    return sv, outcome
+
+
+def _normalised(sv: np.ndarray) -> np.ndarray:
+    if not len(sv) or not np.isfinite(sv).all() or sv[0] <= 0:
+        return np.full(len(sv), np.nan)
+    return np.maximum(sv / sv[0], SV_FLOOR)
+
+
+def figure_low_rank(tables: Mapping, cfg: Mapping):
+    """σ_i/σ_1 of W_K − W_0 and B_K − B_0 per rule (o = 1), and of RFLO over o."""
+    use_style()
+    spectra = tables[cfg["experiment"]]["spectra"]
+    runs = tables[cfg["experiment"]]["runs"]
+    n_show, mode, seed = cfg["n_show"], cfg["mode"], cfg["seed"]
+    fig, axes = plt.subplots(1, 3, figsize=(FULL_WIDTH, 2.3), constrained_layout=True)
+    for ax, matrix, title in (
+        (axes[0], "W", "recurrent change $W_K-W_0$"),
+        (axes[1], "B", "input change $B_K-B_0$"),
+    ):
+        for rule in cfg["rules"]:
+            color = rule_color(rule)
+            seeds = np.unique(select(spectra, rule=rule, mode=mode, matrix=matrix)["seed"])
+            for s in seeds:
+                sv, outcome = _spectrum(spectra, rule=rule, mode=mode, matrix=matrix, seed=s)
+                y = _normalised(sv)[:n_show]
+                x = np.arange(1, len(y) + 1)
+                ls = "--" if outcome == DIVERGED else "-"
+                if s == seed:
+                    ax.plot(x, y, ls=ls, marker="o", ms=3, lw=1.3, color=color, zorder=4,
+                            label=rule_label(rule))
+                else:
+                    ax.plot(x, y, ls=ls, lw=0.5, alpha=0.35, color=color)
+        ax.set_yscale("log")
+        ax.set_ylim(SV_FLOOR / 3, 3)
+        ax.set_xlabel("index $i$")
+        ax.set_title(title)
+        ax.set_xticks(np.arange(1, n_show + 1, max(1, n_show // 5)))
+    axes[0].set_ylabel("$\\sigma_i/\\sigma_1$")
+    o1 = select(runs, mode=mode)
+    o_value = int(o1["o"][0]) if len(o1["o"]) else 1
+    handles, labels = axes[0].get_legend_handles_labels()
+    axes[1].legend(handles, labels, title=f"o = {o_value}; bold: seed {seed}", title_fontsize=7,
+                   frameon=False, loc="center right")
+    # RFLO across output dimensions
+    ax = axes[2]
+    rule = cfg["rank_rule"]
+    cmap = plt.get_cmap("Greens")
+    names = list(cfg["rank_experiments"])
+    for j, name in enumerate(names):
+        sp = select(tables[name]["spectra"], rule=rule, mode=mode, matrix="W")
+        r = select(tables[name]["runs"], rule=rule, mode=mode)
+        if not len(r["o"]):
+            continue
+        o = int(r["o"][0])
+        color = cmap(0.45 + 0.55 * j / max(1, len(names) - 1))
+        for s in np.unique(sp["seed"]):
+            sv, outcome = _spectrum(sp, seed=s)
+            y = _normalised(sv)[:n_show]
+            ax.plot(np.arange(1, len(y) + 1), y, marker="o", ms=3, lw=1.1, color=color,
+                    ls="--" if outcome == DIVERGED else "-",
+                    label=f"o = {o}" if s == np.unique(sp["seed"])[0] else None)
+        ax.axvline(o + 0.5, color=color, lw=0.7, ls=":")
+    ax.set_yscale("log")
+    ax.set_ylim(SV_FLOOR / 3, 3)
+    ax.set_xlabel("index $i$")
+    ax.set_title(f"{rule_label(rule)}: rank($W_K-W_0$) $\\leq o$")
+    ax.set_xticks(np.arange(1, n_show + 1, max(1, n_show // 5)))
+    ax.legend(frameon=False, loc="upper right")
+    for ax, label in zip(axes, "abc", strict=True):
+        _panel_label(ax, label)
+    if np.any(select(runs, mode=mode)["outcome"] == DIVERGED):
+        fig.text(0.5, -0.02, "dashed: diverged run (spectrum of its last finite state)",
+                 ha="center", fontsize=7)
+    return fig
+
+
+# --------------------------------------------------------------------------- Figure 3
+
+
+def figure_reliability(tables: Mapping, cfg: Mapping):
+    """Converged fraction per rule (vs the paper), final relative loss, rank vs loss."""
+    use_style()
+    runs = select(tables[cfg["experiment"]]["runs"], mode=cfg["mode"])
+    rules = list(cfg["rules"])
+    fig, axes = plt.subplots(1, 3, figsize=(FULL_WIDTH, 2.3), constrained_layout=True)
+    # (a) converged counts
+    ax = axes[0]
+    x = np.arange(len(rules))
+    for j, rule in enumerate(rules):
+        r = select(runs, rule=rule)
+        n = len(r["seed"])
+        k = int(np.sum(r["outcome"] == CONVERGED))
+        ax.bar(j, k / n if n else 0, color=rule_color(rule), width=0.7)
+        ax.text(j, (k / n if n else 0) + 0.02, f"{k}/{n}", ha="center", va="bottom", fontsize=7)
+        paper = cfg["paper_converged"].get(rule)
+        if paper is not None:
+            ax.plot(j, paper / cfg["paper_runs"], marker="D", color="k", ms=4, ls="none")
+    ax.set_xticks(x, [rule_label(r) for r in rules])
+    ax.set_ylim(0, 1.18)
+    ax.set_ylabel("fraction converged")
+    ax.set_title("converged runs (\u25c6 paper)")
+    # (b) final relative loss per run
+    ax = axes[1]
+    rng_jitter = np.linspace(-0.25, 0.25, 41)
+    for j, rule in enumerate(rules):
+        r = select(runs, rule=rule)
+        for idx in range(len(r["seed"])):
+            outcome = str(r["outcome"][idx])
+            y = r["relative_loss"][idx]
+            if not np.isfinite(y):
+                continue
+            ax.plot(j + rng_jitter[int(r["seed"][idx]) % len(rng_jitter)], y,
+                    marker=OUTCOME_MARKERS[outcome], color=rule_color(rule), ms=4, ls="none",
+                    alpha=0.85, mec="k" if outcome == DIVERGED else "none", mew=0.5)
+    ax.set_yscale("log")
+    _log_ticks(ax.yaxis)
+    ax.set_xticks(x, [rule_label(r) for r in rules])
+    ax.set_ylabel("final loss / initial loss")
+    threshold = _threshold(runs)
+    if threshold is not None:
+        ax.axhline(threshold, color="0.4", lw=0.7, ls=":")
+    ax.set_title("final loss (dotted: criterion)")
+    # (c) effective rank vs relative loss
+    ax = axes[2]
+    for rule in rules:
+        r = select(runs, rule=rule)
+        for outcome, marker in OUTCOME_MARKERS.items():
+            m = r["outcome"] == outcome
+            xs, ys = r["relative_loss"][m], r["effective_rank_W"][m]
+            ok = np.isfinite(xs) & np.isfinite(ys)
+            ax.plot(xs[ok], ys[ok], marker=marker, ls="none", ms=4, color=rule_color(rule),
+                    alpha=0.85, mec="k" if outcome == DIVERGED else "none", mew=0.5)
+    ax.set_xscale("log")
+    _log_ticks(ax.xaxis)
+    if threshold is not None:
+        ax.axvline(threshold, color="0.4", lw=0.7, ls=":")
+    ax.set_xlabel("final loss / initial loss")
+    ax.set_ylabel("effective rank of $W_K-W_0$")
+    ax.set_title("rank of the learned change")
+    handles = [Line2D([], [], color=rule_color(r), marker="s", ls="none", label=rule_label(r))
+               for r in rules]
+    handles += [Line2D([], [], color="0.4", marker=m, ls="none", label=OUTCOME_LABELS[o])
+                for o, m in OUTCOME_MARKERS.items()]
+    ax.legend(handles=handles, frameon=False, fontsize=6, loc="best")
+    for ax, label in zip(axes, "abc", strict=True):
+        _panel_label(ax, label)
+    return fig
+
+
+__all__ = ["COLUMN_WIDTH", "figure_low_rank", "figure_reliability", "figure_validation", "save"]
