@@ -20,6 +20,7 @@ import math
 import numpy as np
 from scipy.optimize import least_squares
 
+from linrnn import modes
 from linrnn.modes import (
     check_arguments,
     geom_s0,
@@ -487,21 +488,9 @@ def rates_table(rules, s_values, w_stars, cs, *, taus=(1,), a_hats=(1.0,), w_hat
     for each (â, ŵ).  Fields that do not apply are NaN (tau for rflo; â, ŵ for bptt/tbptt).
     eig_1, eig_2 are the transverse ODE eigenvalues λ (eig_1 the slowest); rate = −max Re λ.
     """
-    settings = []
-    for rule in rules:
-        if rule == "bptt":
-            settings.append(("bptt", math.inf, math.nan, math.nan))
-        elif rule == "tbptt":
-            settings += [("tbptt", tau, math.nan, math.nan) for tau in taus]
-        elif rule == "rflo":
-            settings += [("rflo", math.nan, ah, wh) for ah in a_hats for wh in w_hats]
-        else:
-            raise ValueError(f"rule must be one of ('bptt', 'tbptt', 'rflo'), got {rule!r}")
     s = np.asarray(s_values, dtype=float)
     rows = []
-    for rule, tau, ah, wh in settings:
-        kw = dict(tau=tau if rule == "tbptt" else 1, a_hat=1.0 if rule != "rflo" else ah)
-        kw["w_hat"] = 0.0 if rule != "rflo" else wh
+    for rule, kw, tau, ah, wh in rule_settings(rules, taus=taus, a_hats=a_hats, w_hats=w_hats):
         for ws in w_stars:
             for c in cs:
                 spec = manifold_spectrum(rule, s, c, 1.0, ws, **kw)
@@ -510,11 +499,11 @@ def rates_table(rules, s_values, w_stars, cs, *, taus=(1,), a_hats=(1.0,), w_hat
                     rows.append(
                         dict(
                             rule=rule,
-                            tau=float(tau),
+                            tau=tau,
                             w_star=float(ws),
                             a_star_b_star=float(c),
-                            a_hat=float(ah),
-                            w_hat=float(wh),
+                            a_hat=ah,
+                            w_hat=wh,
                             s=float(s[i]),
                             eig_1_re=float(e1.real),
                             eig_1_im=float(e1.imag),
@@ -524,4 +513,191 @@ def rates_table(rules, s_values, w_stars, cs, *, taus=(1,), a_hats=(1.0,), w_hat
                             rate=float(spec["rate"][i]),
                         )
                     )
+    return rows
+
+
+def convergence_summary(
+    rule, init, teacher, t_end, *, n_t=4001, loss_tol=1e-6, window=(1e-8, 1e-4), **rule_kw
+):
+    """Integrate one mode from init = (a0, b0, w0) and measure its convergence.
+
+    Returns a dict: status; t_conv (first time after which the loss stays < loss_tol);
+    end point (a, b, w) and branch sign(a); max |w| on the way; the predicted rate
+    −max Re λ at the end point (if it lies on M*); and the empirical decay rate of the distance
+    to the end point, fitted where it lies in window (SPEC §3.2; equal for a stable node).
+    """
+    a_star, b_star, w_star = teacher
+    t = np.linspace(0.0, t_end, n_t)
+    r = modes.integrate_modes(
+        rule, *init, a_star, b_star, w_star, t, rtol=1e-12, atol=1e-14, **rule_kw
+    )
+    a, b, w = r["a"][:, 0], r["b"][:, 0], r["w"][:, 0]
+    end = np.array([a[-1], b[-1], w[-1]])
+    on_manifold = r["status"] == "ok" and r["loss"][-1] < loss_tol * 1e-6
+    predicted = math.nan
+    if on_manifold:
+        predicted = float(
+            manifold_spectrum(rule, end[:1], a_star, b_star, w_star, **rule_kw)["rate"][0]
+        )
+    dist = np.sqrt((a - end[0]) ** 2 + (b - end[1]) ** 2 + (w - end[2]) ** 2)
+    empirical = empirical_decay_rate(r["t"][:-1], dist[:-1], *window) if on_manifold else math.nan
+    return dict(
+        status=r["status"],
+        t_conv=convergence_time(r["t"], r["loss"], loss_tol),
+        end_a=float(end[0]),
+        end_b=float(end[1]),
+        end_w=float(end[2]),
+        branch=int(np.sign(end[0])),
+        max_abs_w=float(np.max(np.abs(w))),
+        final_loss=float(r["loss"][-1]),
+        predicted_rate=predicted,
+        empirical_rate=empirical,
+    )
+
+
+# ---------------------------------------------------------------- tables for the pipeline
+
+RATE_COLUMN_DOCS = {
+    "rule": "learning rule (bptt, tbptt, rflo)",
+    "tau": "tBPTT window τ (inf for bptt, nan for rflo)",
+    "w_star": "teacher recurrent mode w*",
+    "a_star_b_star": "c = a* b* (the manifold depends on the teacher only through c and w*)",
+    "a_hat": "RFLO feedback â (nan for bptt/tbptt)",
+    "w_hat": "RFLO trace decay ŵ (nan for bptt/tbptt)",
+    "s": "point (s, c/s, w*) of the optimal manifold, s = a",
+    "eig_1_re": "real part of the slower transverse ODE eigenvalue λ1 (largest real part)",
+    "eig_1_im": "imaginary part of λ1",
+    "eig_2_re": "real part of the other transverse eigenvalue λ2",
+    "eig_2_im": "imaginary part of λ2",
+    "classification": "stable node, stable spiral, saddle, unstable or marginal",
+    "rate": "asymptotic rate −max Re λ (> 0: converges at this rate; ≤ 0: does not)",
+}
+
+FIXED_POINT_COLUMN_DOCS = {
+    "rule": "learning rule",
+    "tau": "tBPTT window τ (inf for bptt, nan for rflo)",
+    "a_hat": "RFLO feedback â (nan otherwise)",
+    "w_hat": "RFLO trace decay ŵ (nan otherwise)",
+    "a_star": "teacher a*",
+    "b_star": "teacher b*",
+    "w_star": "teacher w*",
+    "n_starts": "starting points of the search",
+    "n_roots": "searches ending at a zero of the field (max |F| < 1e-10, |w| < 1)",
+    "n_optimal_pos": "zeros on the optimal manifold, branch a > 0",
+    "n_optimal_neg": "zeros on the optimal manifold, branch a < 0",
+    "n_nonoptimal": "zeros on the non-optimal manifold a = b = 0",
+    "n_other": "zeros on neither manifold (expected 0)",
+    "max_residual": "largest max |F| over the zeros found",
+    "jacobian_fd_error": "max |J − J_fd| / max(1, |J|) over random points (expected < 1e-6)",
+    "passed": "both branches found, M0 found iff bptt/tbptt, no other zeros, Jacobian check",
+}
+
+CONVERGENCE_COLUMN_DOCS = {
+    "case": "case name (config theory.convergence.cases)",
+    "rule": "learning rule",
+    "a_star": "teacher a*",
+    "b_star": "teacher b*",
+    "w_star": "teacher w*",
+    "a0": "initial a",
+    "b0": "initial b",
+    "w0": "initial w",
+    "a_hat": "RFLO feedback â (nan otherwise)",
+    "w_hat": "RFLO trace decay ŵ (nan otherwise)",
+    "status": "integration status (ok, left_stable_region, diverged, failed)",
+    "t_conv": "learning time after which the loss stays below loss_tol (inf: never)",
+    "end_a": "final a",
+    "end_b": "final b",
+    "end_w": "final w",
+    "branch": "sign of the final a (the branch of the optimal manifold reached)",
+    "max_abs_w": "largest |w| along the trajectory",
+    "final_loss": "final loss (T→∞, SPEC §1.4)",
+    "predicted_rate": "−max Re λ of the Jacobian at the end point (nan if not converged)",
+    "empirical_rate": "decay rate of the distance to the end point fitted on the trajectory",
+}
+
+
+def rule_settings(rules, *, taus=(1,), a_hats=(1.0,), w_hats=(0.0,)):
+    """(rule, kwargs, tau, a_hat, w_hat) for bptt, tbptt per τ and rflo per (â, ŵ); the last
+    three are the table values (inf/nan where they do not apply)."""
+    out = []
+    for rule in rules:
+        if rule == "bptt":
+            out.append(("bptt", {}, math.inf, math.nan, math.nan))
+        elif rule == "tbptt":
+            out += [("tbptt", {"tau": int(t)}, float(t), math.nan, math.nan) for t in taus]
+        elif rule == "rflo":
+            out += [
+                ("rflo", {"a_hat": float(ah), "w_hat": float(wh)}, math.nan, float(ah), float(wh))
+                for ah in a_hats
+                for wh in w_hats
+            ]
+        else:
+            raise ValueError(f"rule must be one of ('bptt', 'tbptt', 'rflo'), got {rule!r}")
+    return out
+
+
+def fixed_point_rows(teachers, settings, *, rng, n_jacobian_points=50, **search_kw):
+    """One row (FIXED_POINT_COLUMN_DOCS) per teacher × rule setting: the fixed-point search
+    and the Jacobian check at random points drawn from rng (numpy Generator)."""
+    rows = []
+    for a_star, b_star, w_star in teachers:
+        for rule, kw, tau, ah, wh in settings:
+            res = find_fixed_points(rule, a_star, b_star, w_star, **kw, **search_kw)
+            a, b = rng.normal(size=(2, n_jacobian_points))
+            w = rng.uniform(-0.9, 0.9, n_jacobian_points)
+            jerr = jacobian_check(rule, a, b, w, a_star, b_star, w_star, **kw)
+            n_other = len(res["others"])
+            want_m0 = has_nonoptimal_manifold(rule)
+            passed = (
+                res["n_optimal_pos"] > 0
+                and res["n_optimal_neg"] > 0
+                and (res["n_nonoptimal"] > 0) == want_m0
+                and n_other == 0
+                and jerr < 1e-6
+            )
+            rows.append(
+                dict(
+                    rule=rule,
+                    tau=tau,
+                    a_hat=ah,
+                    w_hat=wh,
+                    a_star=float(a_star),
+                    b_star=float(b_star),
+                    w_star=float(w_star),
+                    n_starts=res["n_starts"],
+                    n_roots=len(res["points"]),
+                    n_optimal_pos=res["n_optimal_pos"],
+                    n_optimal_neg=res["n_optimal_neg"],
+                    n_nonoptimal=res["n_nonoptimal"],
+                    n_other=n_other,
+                    max_residual=float(res["residuals"].max())
+                    if len(res["residuals"])
+                    else math.nan,
+                    jacobian_fd_error=jerr,
+                    passed=bool(passed),
+                )
+            )
+    return rows
+
+
+def convergence_rows(cases, rules, *, tau=1, t_end=120.0, n_t=6001, loss_tol=1e-6):
+    """One row (CONVERGENCE_COLUMN_DOCS) per case × rule; a case is a dict with name,
+    teacher (a*, b*, w*), init (a0, b0, w0), a_hat, w_hat."""
+    rows = []
+    for case in cases:
+        teacher, init = tuple(case["teacher"]), tuple(case["init"])
+        for rule in rules:
+            kw = {"tau": tau} if rule == "tbptt" else {}
+            if rule == "rflo":
+                kw = {"a_hat": case["a_hat"], "w_hat": case["w_hat"]}
+            summary = convergence_summary(
+                rule, init, teacher, t_end, n_t=n_t, loss_tol=loss_tol, **kw
+            )
+            row = dict(case=case["name"], rule=rule)
+            row.update(zip(("a_star", "b_star", "w_star"), map(float, teacher), strict=True))
+            row.update(zip(("a0", "b0", "w0"), map(float, init), strict=True))
+            row["a_hat"] = float(case["a_hat"]) if rule == "rflo" else math.nan
+            row["w_hat"] = float(case["w_hat"]) if rule == "rflo" else math.nan
+            row.update(summary)
+            rows.append(row)
     return rows

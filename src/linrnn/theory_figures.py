@@ -73,10 +73,10 @@ def _draw_stretches(ax, xs, stable, color, lw=2.0, label=None, zorder=2):
             color=color,
             lw=lw,
             ls="-" if st else "--",
-            label=label if st else None,
+            label=label,
             zorder=zorder,
         )
-        label = None if st else label
+        label = None
 
 
 # ---------------------------------------------------------------- 1. manifold structure
@@ -136,7 +136,7 @@ def plot_manifold_structure(data, paths):
     """Figure 1: 3-D (a, b, w) per rule; M* cyan, M0 red; solid stable, dashed unstable."""
     use_style()
     rules = data["rules"]
-    fig = plt.figure(figsize=(FULL_WIDTH, FULL_WIDTH / len(rules) + 0.4))
+    fig = plt.figure(figsize=(FULL_WIDTH * 1.2, FULL_WIDTH * 1.2 / len(rules) + 0.6))
     for k, rule in enumerate(rules):
         ax = fig.add_subplot(1, len(rules), k + 1, projection="3d")
         d = data[rule]
@@ -158,7 +158,9 @@ def plot_manifold_structure(data, paths):
             ax.scatter(
                 tr["a"][:1], tr["b"][:1], tr["w"][:1], color=rule_color(rule), s=8, marker="o"
             )
-            ax.scatter(tr["a"][-1:], tr["b"][-1:], tr["w"][-1:], color="k", s=8, marker="x")
+            left = tr["status"] != "ok"
+            marker, size = ("*", 14) if left else ("x", 8)
+            ax.scatter(tr["a"][-1:], tr["b"][-1:], tr["w"][-1:], color="k", s=size, marker=marker)
         ax.set_xlabel("a")
         ax.set_ylabel("b")
         ax.set_zlabel("w")
@@ -171,8 +173,10 @@ def plot_manifold_structure(data, paths):
             title += f" (â={d['kw']['a_hat']:g}, ŵ={d['kw']['w_hat']:g})"
         ax.set_title(title)
         if k == 0:
-            ax.plot([], [], color="0.3", ls="--", label="unstable")
-            ax.legend(loc="upper left", frameon=False)
+            ax.plot([], [], color="0.3", ls="--", label="unstable stretch")
+            ax.plot([], [], "kx", ls="none", label="trajectory end")
+            ax.plot([], [], "k*", ls="none", label="left |w| < 1")
+            ax.legend(loc="upper left", frameon=False, fontsize=6)
     a_s, b_s, w_s = data["teacher"]
     fig.suptitle(f"Stationary manifolds and ODE trajectories (a*={a_s:g}, b*={b_s:g}, w*={w_s:g})")
     save_figure(fig, paths)
@@ -537,3 +541,52 @@ def plot_stability_map(data, paths):
     )
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     save_figure(fig, paths)
+
+
+# ---------------------------------------------------------------- config → figure
+
+FIGURES = ("manifolds", "vector_fields", "rates", "detour", "stability")
+
+
+def _teacher(t):
+    return (t["a_star"], t["b_star"], t["w_star"])
+
+
+def figure_data(name, cfg):
+    """Data of figure `name` from the validated `theory:` config block (theory.schema.yaml)."""
+    settings = {"tau": cfg["tau"], "a_hat": cfg["a_hat"], "w_hat": cfg["w_hat"]}
+    rules = cfg["rules"]
+    if name == "manifolds":
+        m = cfg["manifolds"]
+        inits = [tuple(x) for x in m["inits"]]
+        kw = {k: m[k] for k in ("s_min", "s_max", "n_s", "t_end", "n_t")}
+        return manifold_structure_data(_teacher(cfg["teacher"]), rules, settings, inits, **kw)
+    if name == "vector_fields":
+        v = cfg["vector_fields"]
+        return vector_field_data(_teacher(cfg["teacher"]), rules, settings, **v)
+    if name == "rates":
+        r = dict(cfg["rate_figure"])
+        return rates_data(r.pop("c"), r.pop("w_stars"), settings, rules=tuple(rules), **r)
+    if name == "detour":
+        d = cfg["detour"]
+        fb = {"tau": cfg["tau"], "a_hat": d["a_hat"], "w_hat": d["w_hat"]}
+        kw = {k: d[k] for k in ("t_end", "n_t", "loss_tol")}
+        return detour_data(_teacher(d["teacher"]), tuple(d["init"]), fb, rules=tuple(rules), **kw)
+    if name == "stability":
+        st = dict(cfg["stability_map"])
+        return stability_map_data(st.pop("c"), st.pop("w_star"), **st)
+    raise ValueError(f"figure must be one of {FIGURES}, got {name!r}")
+
+
+def draw(name, data, paths):
+    """Draw figure `name` from figure_data(name, ...) into paths (.pdf/.png)."""
+    plotters = {
+        "manifolds": plot_manifold_structure,
+        "vector_fields": plot_vector_fields,
+        "rates": plot_rates,
+        "detour": plot_detour,
+        "stability": plot_stability_map,
+    }
+    if name not in plotters:
+        raise ValueError(f"figure must be one of {FIGURES}, got {name!r}")
+    plotters[name](data, paths)

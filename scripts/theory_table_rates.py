@@ -1,0 +1,24 @@
+"""Rule theory_table_rates: spectrum, classification and rate along M* (linrnn.theory)."""
+
+from linrnn import io, theory
+
+
+def main(smk) -> None:
+    with io.job_log(smk.log[0]) as log:
+        cfg = smk.params.cfg
+        r = cfg["rates"]
+        rows = theory.rates_table(
+            cfg["rules"],
+            r["s"],
+            r["w_stars"],
+            r["cs"],
+            taus=r["taus"],
+            a_hats=r["a_hats"],
+            w_hats=r["w_hats"],
+        )
+        io.write_table(smk.output.csv, rows, theory.RATE_COLUMN_DOCS, io.job_provenance(smk))
+        log.info("%d rows written to %s", len(rows), smk.output.csv)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821  (injected by Snakemake)
