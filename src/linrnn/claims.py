@@ -51,7 +51,7 @@ def ode_deviation(modes: Mapping, rule: str, seed: int, mode: str, dominant: int
     """
     run = select(modes, rule=rule, seed=seed, mode=mode)
     ode = select(modes, rule=rule, seed=seed, mode="ode")
-    if not len(run["step"]) or not len(ode["step"]):
+    if not len(run["time"]) or not len(ode["time"]):
         return {"ab": float("nan"), "w": float("nan"), "covered": 0.0}
     strength = {}
     for i, a_s, b_s in zip(run["mode_index"], run["a_star"], run["b_star"], strict=True):

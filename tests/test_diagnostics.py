@@ -1,0 +1,164 @@
+"""Diagnostics: alignment metrics, rank spectra, convergence, tables and claims checks.
+
+Every expected number comes from an independent path: a hand-built matrix with a closed-form
+value, numpy's SVD of a constructed low-rank matrix, or an exactly aligned network.
+"""
+
+import numpy as np
+import pytest
+
+from linrnn import claims, model, tables
+from linrnn import diagnostics as dg
+from linrnn.model import RNN
+
+
+@pytest.fixture
+def teacher():
+    rng = np.random.default_rng(3)
+    return model.make_aligned_teacher(6, 4, 3, [1.5, 1.0, 0.5], [1.2, -0.8, 0.4], [0.6, -0.3, 0.2], rng)
+
+
+def test_mode_diagonal_fraction_hand_built():
+    M = np.array([[1.0, 1.0], [0.0, 1.0]])
+    assert dg.mode_diagonal_fraction(M, 2) == pytest.approx(2 / 3)
+    assert dg.mode_diagonal_fraction(M, 1) == pytest.approx(1 / 3)
+    assert np.isnan(dg.mode_diagonal_fraction(np.zeros((2, 2)), 2))
+
+
+def test_aligned_network_has_alignment_one(teacher):
+    student = model.aligned_student(teacher, [0.3, 0.2, 0.1], [0.5, 0.4, 0.3], [0.1, 0.2, -0.1])
+    R = model.aligned_feedback(teacher, [1.0, 1.0, 1.0])
+    for P in (teacher.bases.P[:, :3], dg.hidden_basis(student, teacher.bases, 3, "final")):
+        metrics = dg.alignment(student, teacher.bases, P, R)
+        for name in ("recurrent", "input", "output"):
+            assert metrics[name] == pytest.approx(1.0, abs=1e-12)
+
+
+def test_alignment_closed_form_with_leak(teacher):
+    """W = P diag(w) P^T + ε p_0 p_1^T: recurrent alignment Σw² / (Σw² + ε²)."""
+    P = teacher.bases.P
+    w = np.array([0.5, -0.2, 0.1])
+    eps = 0.3
+    W = P[:, :3] @ np.diag(w) @ P[:, :3].T + eps * np.outer(P[:, 0], P[:, 1])
+    net = RNN(teacher.rnn.A, W, teacher.rnn.B)
+    got = dg.alignment(net, teacher.bases, P[:, :3])["recurrent"]
+    assert got == pytest.approx(np.sum(w**2) / (np.sum(w**2) + eps**2), rel=1e-12)
+
+
+def test_project_matches_model_projection(teacher):
+    rng = np.random.default_rng(0)
+    net = model.random_student(6, 4, 3, 0.3, rng)
+    a, b, w = dg.project(net, teacher.bases, teacher.bases.P[:, :3])
+    ref = model.mode_projection(net, teacher.bases, 3, hidden="teacher")
+    np.testing.assert_allclose(np.stack([a, b, w]), np.stack(ref), atol=1e-14)
+
+
+def test_aligned_projection_recovers_modes(teacher):
+    a0, b0, w0 = [0.3, 0.2, 0.1], [0.5, 0.4, 0.3], [0.1, 0.2, -0.1]
+    student = model.aligned_student(teacher, a0, b0, w0)
+    a, b, w = dg.project(student, teacher.bases, teacher.bases.P[:, :3])
+    np.testing.assert_allclose(a, a0, atol=1e-12)
+    np.testing.assert_allclose(b, b0, atol=1e-12)
+    np.testing.assert_allclose(w, w0, atol=1e-12)
+
+
+def test_cosine():
+    X = np.array([[1.0, 2.0]])
+    assert dg.cosine(X, X) == pytest.approx(1.0)
+    assert dg.cosine(X, -3 * X) == pytest.approx(-1.0)
+    assert dg.cosine(X, np.array([[2.0, -1.0]])) == pytest.approx(0.0)
+    assert np.isnan(dg.cosine(X, np.zeros_like(X)))
+
+
+def test_singular_values_of_constructed_low_rank_matrix():
+    rng = np.random.default_rng(1)
+    Q1, _ = np.linalg.qr(rng.standard_normal((7, 7)))
+    Q2, _ = np.linalg.qr(rng.standard_normal((5, 5)))
+    M = 3.0 * np.outer(Q1[:, 0], Q2[:, 0]) + 1.0 * np.outer(Q1[:, 1], Q2[:, 1])
+    sv = dg.singular_values(M)
+    np.testing.assert_allclose(sv[:2], [3.0, 1.0], rtol=1e-12)
+    assert np.all(sv[2:] < 1e-14)
+    assert dg.numerical_rank(sv, 1e-8) == 2
+    p = np.array([0.75, 0.25])
+    assert dg.effective_rank(sv) == pytest.approx(np.exp(-np.sum(p * np.log(p))), rel=1e-10)
+    assert dg.effective_rank(np.array([2.0, 2.0, 0.0])) == pytest.approx(2.0)
+    assert dg.effective_rank(np.array([5.0])) == pytest.approx(1.0)
+
+
+def test_rank_of_nonfinite_and_zero():
+    sv = dg.singular_values(np.array([[np.nan, 0.0], [0.0, 1.0]]))
+    assert np.isnan(sv).all() and dg.numerical_rank(sv, 1e-8) == -1
+    assert dg.numerical_rank(np.zeros(3), 1e-8) == 0
+    assert np.isnan(dg.effective_rank(np.zeros(3)))
+
+
+def test_convergence_status():
+    assert dg.convergence_status("ok", 1.0, 0.001, 0.01) == dg.CONVERGED
+    assert dg.convergence_status("ok", 1.0, 0.5, 0.01) == dg.NOT_CONVERGED
+    assert dg.convergence_status("diverged", 1.0, 0.001, 0.01) == dg.DIVERGED
+    assert dg.convergence_status("ok", 1.0, float("nan"), 0.01) == dg.DIVERGED
+
+
+def test_last_finite_index():
+    x = np.array([[1.0], [2.0], [np.nan]])
+    assert dg.last_finite_index(x) == 1
+    assert dg.last_finite_index(np.full((2, 2, 2), np.nan)) == -1
+
+
+def _run(status="ok", n_rec=3, rank_one=True):
+    rng = np.random.default_rng(2)
+    n, d, o = 5, 2, 1
+    A0, W0, B0 = rng.standard_normal((o, n)), 0.1 * rng.standard_normal((n, n)), rng.standard_normal((n, d))
+    r = rng.standard_normal(n)
+    As, Ws, Bs = [], [], []
+    for j in range(n_rec):
+        dW = j * np.outer(r, rng.standard_normal(n)) if rank_one else j * rng.standard_normal((n, n))
+        As.append(A0)
+        Ws.append(W0 + 0.01 * dW)
+        Bs.append(B0 + 0.01 * j * np.outer(r, rng.standard_normal(d)))
+    return {
+        "status": np.array(status),
+        "message": np.array("" if status == "ok" else "diverged at step 3: x"),
+        "diverged_step": np.array(-1 if status == "ok" else 3),
+        "steps": np.arange(n_rec),
+        "time": 0.1 * np.arange(n_rec),
+        "loss": np.array([1.0, 0.1, 0.001][:n_rec]),
+        "A": np.array(As),
+        "W": np.array(Ws),
+        "B": np.array(Bs),
+    }
+
+
+def test_run_summary_rank_and_outcome():
+    key = {"experiment": "e", "rule": "rflo", "mode": "expected", "seed": 0}
+    analysis = {"rel_loss": 0.01, "rank_rtol": 1e-8}
+    row, spectra = tables.run_summary(key, _run(), analysis)
+    assert row["outcome"] == dg.CONVERGED and row["rank_W"] == 1 and row["rank_B"] == 1
+    assert row["effective_rank_W"] == pytest.approx(1.0, abs=1e-10)
+    assert set(row) == set(tables.COLUMNS["runs"])
+    assert {s["matrix"] for s in spectra} == {"W", "B"}
+    row, _ = tables.run_summary(key, _run(rank_one=False), analysis)
+    assert row["rank_W"] == 5
+    row, spectra = tables.run_summary(key, _run(status="diverged"), analysis)
+    assert row["outcome"] == dg.DIVERGED and row["diverged_step"] == 3
+    assert all(s["outcome"] == dg.DIVERGED for s in spectra)
+
+
+def test_ode_deviation_zero_for_identical_trajectories():
+    base = {
+        "rule": [], "seed": [], "mode": [], "mode_index": [], "time": [],
+        "a": [], "b": [], "w": [], "a_star": [], "b_star": [],
+    }
+    for mode in ("expected", "ode"):
+        for i, strength in enumerate((2.0, 1.0, 0.1)):
+            for t in (0.0, 1.0, 2.0):
+                for k, v in (("rule", "bptt"), ("seed", 0), ("mode", mode), ("mode_index", i),
+                             ("time", t), ("a", t * strength), ("b", 1.0), ("w", 0.1 * t),
+                             ("a_star", strength), ("b_star", 1.0)):
+                    base[k].append(v)
+    table = {k: np.array(v) for k, v in base.items()}
+    dev = claims.ode_deviation(table, "bptt", 0, "expected", 2)
+    assert dev == {"ab": 0.0, "w": 0.0, "covered": 1.0}
+    table["a"] = np.where(table["mode"] == "ode", table["a"] + 0.2, table["a"])
+    dev = claims.ode_deviation(table, "bptt", 0, "expected", 2)
+    assert dev["ab"] == pytest.approx(0.2)  # mode 1 (|a*b*| = 1): 0.2 / 1

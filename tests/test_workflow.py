@@ -1,0 +1,258 @@
+"""The Snakemake pipeline: lint, config validation, dry run of the paper config, and an
+end-to-end run of config/test.yaml in a temporary copy of the tree (2 cores) with the rerun
+checks (unchanged rerun does nothing; one parameter reruns only its dependents; a package edit
+reruns only the rules whose scripts import the edited module).
+
+Workflow profiles are switched off (--workflow-profile none) so these tests never depend on
+workflow/profiles/.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from linrnn import io
+
+ROOT = Path(__file__).resolve().parents[1]
+FIGURES = ("validation", "low_rank", "reliability")
+TABLES = ("loss", "modes", "alignment", "spectra", "runs")
+
+
+def snakemake(*args, cwd, env=None, check=True):
+    cmd = [sys.executable, "-m", "snakemake", "--workflow-profile", "none", *args]
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def job_stats(output: str) -> dict[str, int]:
+    """{rule: count} from the 'Job stats' table of a dry run ({} when nothing is to be done)."""
+    if "Nothing to be done" in output:
+        return {}
+    section = output.split("Job stats:", 1)[1]
+    stats = {}
+    for line in section.splitlines()[3:]:
+        m = re.match(r"^(\w+)\s+(\d+)$", line.strip())
+        if not m:
+            break
+        if m.group(1) != "total":
+            stats[m.group(1)] = int(m.group(2))
+    return stats
+
+
+def dry_run(*args, cwd, env=None) -> dict[str, int]:
+    proc = snakemake("-n", *args, cwd=cwd, env=env)
+    return job_stats(proc.stdout + proc.stderr)
+
+
+def outside_tree(tmp_path, *args, **kw):
+    return snakemake("--snakefile", str(ROOT / "Snakefile"), "--directory", str(tmp_path),
+                     *args, cwd=tmp_path, **kw)
+
+
+# ------------------------------------------------------------------ static checks
+
+
+def test_lint_is_clean(tmp_path):
+    proc = outside_tree(tmp_path, "--lint", "--configfile", str(ROOT / "config/config.yaml"))
+    assert "Congratulations, your workflow is in a good condition!" in proc.stdout + proc.stderr
+
+
+def test_paper_config_plans_every_figure(tmp_path):
+    proc = outside_tree(tmp_path, "-n", "--configfile", str(ROOT / "config/config.yaml"))
+    out = proc.stdout + proc.stderr
+    stats = job_stats(out)
+    for fig in FIGURES:
+        assert stats.get(f"figure_{fig}") == 1
+        assert f"results/figures/{fig}.pdf" in out and f"results/figures/{fig}.png" in out
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    n_runs = sum(
+        len(e["rules"]) * len(e.get("modes", ["expected"])) * len(e["seeds"])
+        for e in config["experiments"].values()
+    )
+    assert stats["train_rnn"] == n_runs
+    assert stats["diagnostics"] == len(config["experiments"])
+    assert stats["claims"] == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "key"),
+    [
+        (("experiments", "rank_o2", "training", "eta"), -0.1, "eta"),
+        (("experiments", "validation", "training", "stepz"), 10, "stepz"),
+        (("experiments", "rank_o1", "rules"), ["bptt", "rtrl"], "rtrl"),
+        (("experiments", "validation", "options", "w_hat"), 1.5, "w_hat"),
+    ],
+)
+def test_invalid_config_fails_before_any_job_naming_the_key(tmp_path, path, value, key):
+    config = yaml.safe_load((ROOT / "config/test.yaml").read_text())
+    node = config
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(config))
+    proc = outside_tree(tmp_path, "-n", "--configfile", str(bad), check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert key in out
+    assert "Job stats" not in out and not (tmp_path / "results").exists()
+
+
+def _schema_nodes(node, where="schema"):
+    if isinstance(node, dict):
+        if "properties" in node:
+            for name, sub in node["properties"].items():
+                yield f"{where}.{name}", sub
+        for k, v in node.items():
+            yield from _schema_nodes(v, f"{where}.{k}")
+
+
+def test_schema_describes_every_key():
+    schema = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    missing = [w for w, sub in _schema_nodes(schema) if "description" not in sub]
+    assert not missing, missing
+
+
+def _config_keys(node, prefix=()):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield (*prefix, k)
+            if k not in ("experiments", "paper_converged"):
+                yield from _config_keys(v, (*prefix, k))
+            else:
+                for name, sub in v.items() if k == "experiments" else []:
+                    yield from _config_keys(sub, (*prefix, k, "<name>"))
+
+
+def test_config_readme_documents_every_key():
+    readme = (ROOT / "config/README.md").read_text()
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    config.pop("theory", None)  # documented by the theory part
+    undocumented = {keys[-1] for keys in _config_keys(config) if f"`{keys[-1]}`" not in readme}
+    assert not undocumented, sorted(undocumented)
+
+
+# ------------------------------------------------------------------ end to end
+
+
+@pytest.fixture(scope="module")
+def e2e(tmp_path_factory):
+    """config/test.yaml run once in a copy of the tree, importing a copy of the package."""
+    root = tmp_path_factory.mktemp("e2e")
+    for name in ("Snakefile", "workflow", "scripts", "config"):
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / name)
+    shutil.copytree(ROOT / "src" / "linrnn", root / "src" / "linrnn",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    env = {**os.environ, "PYTHONPATH": str(root / "src")}
+    proc = snakemake("--configfile", "config/test.yaml", "--cores", "2", cwd=root, env=env)
+    return {"root": root, "env": env, "log": proc.stdout + proc.stderr}
+
+
+def test_e2e_produces_every_figure_and_table(e2e):
+    root = e2e["root"]
+    config = yaml.safe_load((root / "config/test.yaml").read_text())
+    for fig in FIGURES:
+        for ext in ("pdf", "png"):
+            assert (root / f"results/figures/{fig}.{ext}").stat().st_size > 1000
+        meta = json.loads((root / f"results/figures/{fig}.meta.json").read_text())
+        assert meta["provenance"]["config"] == config["figures"][fig]
+    for name in config["experiments"]:
+        for table in TABLES:
+            path = root / f"results/tables/{name}/{table}.csv"
+            assert path.exists()
+            meta = json.loads(io.meta_path(path).read_text())
+            assert list(io.read_table(path)) == list(meta["columns"])
+            assert meta["provenance"]["version"]
+    claims = io.read_table(root / "results/tables/claims.csv")
+    assert {"rflo_rank_at_most_o", "ode_matches_full_rnn", "convergence_count"} <= set(claims["claim"])
+    # Prop. 3.1 holds exactly in the pipeline's own output
+    assert all(claims["passed"][claims["claim"] == "rflo_rank_at_most_o"])
+    runs = io.read_table(root / "results/tables/rank_o1/runs.csv")
+    rflo = io.select(runs, rule="rflo")
+    assert (rflo["rank_W"] <= rflo["o"]).all() and (rflo["rank_B"] <= rflo["o"]).all()
+
+
+def test_e2e_results_carry_provenance(e2e):
+    root = e2e["root"]
+    config = yaml.safe_load((root / "config/test.yaml").read_text())
+    run = root / "results/runs/validation/rflo/sampled/seed0.npz"
+    prov = io.npz_provenance(run)
+    assert prov["wildcards"] == {"experiment": "validation", "rule": "rflo", "mode": "sampled", "seed": "0"}
+    assert prov["config"]["training"] == config["experiments"]["validation"]["training"]
+    assert prov["params"]["base_seed"] == config["base_seed"]
+    assert prov["seed_key"] == ["train", "validation", "rflo", "sampled", 0]
+    data = io.load_npz(run)  # allow_pickle=False
+    assert io.scalar(data, "status") in ("ok", "diverged")
+
+
+def test_e2e_reruns(e2e):
+    root, env = e2e["root"], e2e["env"]
+    args = ("--configfile", "config/test.yaml")
+    # 1. an unchanged rerun has nothing to do
+    assert dry_run(*args, cwd=root, env=env) == {}
+
+    # 2. one experiment parameter reruns only what depends on it
+    cfg_path = root / "config/test.yaml"
+    original = cfg_path.read_text()
+    config = yaml.safe_load(original)
+    config["experiments"]["rank_o2"]["training"]["steps"] += 10
+    cfg_path.write_text(yaml.safe_dump(config, sort_keys=False))
+    stats = dry_run(*args, cwd=root, env=env)
+    assert stats == {"train_rnn": 1, "diagnostics": 1, "figure_low_rank": 1, "claims": 1, "all": 1}
+    cfg_path.write_text(original)
+    assert dry_run(*args, cwd=root, env=env) == {}
+
+    # 3. editing package code reruns the rules whose scripts import it, and only those
+    fig_module = root / "src/linrnn/figures.py"
+    source = fig_module.read_text()
+    fig_module.write_text(source + "\n# a comment changes no code\n")
+    assert dry_run(*args, cwd=root, env=env) == {}
+    fig_module.write_text(source + "\n\ndef _unused():\n    return 1\n")
+    stats = dry_run(*args, cwd=root, env=env)
+    assert {k for k in stats if not k.startswith("theory_")} == {
+        "figure_validation", "figure_low_rank", "figure_reliability", "all"
+    }
+    fig_module.write_text(source)
+    assert dry_run(*args, cwd=root, env=env) == {}
+
+
+def test_e2e_outputs_do_not_depend_on_cores_or_order(e2e):
+    """Rerunning one training job alone (1 core) and one figure gives identical bytes."""
+    root, env = e2e["root"], e2e["env"]
+    targets = ["results/runs/rank_o1/eprop/expected/seed1.npz", "results/figures/low_rank.png",
+               "results/figures/low_rank.pdf"]
+    before = {t: (root / t).read_bytes() for t in targets}
+    snakemake("--configfile", "config/test.yaml", "--cores", "1", "--forcerun",
+              "train_rnn", "figure_low_rank", "--allowed-rules", "train_rnn", "figure_low_rank",
+              *targets, cwd=root, env=env)
+    for t in targets:
+        assert (root / t).read_bytes() == before[t], t
+
+
+def test_e2e_report(e2e):
+    root, env = e2e["root"], e2e["env"]
+    snakemake("--configfile", "config/test.yaml", "--report", "results/report.html", cwd=root, env=env)
+    html = (root / "results/report.html").read_text(errors="replace")
+    assert "Validation" in html and "low_rank.png" in html and "claims.csv" in html
+
+
+def test_e2e_no_nan_reaches_figures_unmarked(e2e):
+    root = e2e["root"]
+    for name in ("validation", "rank_o1", "rank_o2"):
+        runs = io.read_table(root / f"results/tables/{name}/runs.csv")
+        ok = runs["outcome"] != "diverged"
+        assert np.isfinite(runs["final_loss"][ok]).all()
+        spectra = io.read_table(root / f"results/tables/{name}/spectra.csv")
+        assert np.isfinite(spectra["singular_value"]).all()
