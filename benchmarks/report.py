@@ -248,7 +248,9 @@ def main():
             )
         for cfg in ("test", "config"):
             if cfg not in pipeline:
-                w(f"| config/{cfg}.yaml | **TODO: not measured** | | | | | | |")
+                w(f"| config/{cfg}.yaml | **TODO: not measured** (run `python -m benchmarks.bench_pipeline --configs {cfg}`) | | | | | | | |")
+        w("\nThe 2 cores were shared with other helpers' jobs during these runs (load average in the "
+          "last column), so the fresh-run times are upper bounds for an idle machine.")
     else:
         w("**TODO**: not measured yet (`python -m benchmarks.bench_pipeline`).")
     w("")
