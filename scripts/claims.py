@@ -9,8 +9,13 @@ def main(smk) -> None:
         rows = claims.all_claims(tables, smk.params.cfg)
         io.write_table(smk.output.csv, rows, claims.COLUMNS, io.job_provenance(smk))
         for row in rows:
-            log.info("%s [%s] %s: %s", "PASS" if row["passed"] else "FAIL", row["claim"],
-                     row["subject"], row["measured"])
+            log.info(
+                "%s [%s] %s: %s",
+                "PASS" if row["passed"] else "FAIL",
+                row["claim"],
+                row["subject"],
+                row["measured"],
+            )
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from linrnn.modes import integrate_modes
 def main(smk) -> None:
     with io.job_log(smk.log[0]) as log:
         cfg = smk.params.cfg
-        tr, opts = cfg["training"], cfg["options"]
+        opts = cfg["options"]
         teacher = experiment.teacher_object(io.load_npz(smk.input.teacher))
         init = io.load_npz(smk.input.init)
         run = io.load_npz(smk.input.run)
@@ -24,17 +24,40 @@ def main(smk) -> None:
         a0, b0, w0 = diagnostics.project(experiment.initial_student(init), teacher.bases, P)
         a_hat = feedback_projection(init["R"], P, teacher.bases)
         sol = integrate_modes(
-            smk.wildcards.rule, a0, b0, w0, teacher.a, teacher.b, teacher.w, run["time"],
-            tau=opts["tau"], a_hat=a_hat, w_hat=opts["w_hat"],
+            smk.wildcards.rule,
+            a0,
+            b0,
+            w0,
+            teacher.a,
+            teacher.b,
+            teacher.w,
+            run["time"],
+            tau=opts["tau"],
+            a_hat=a_hat,
+            w_hat=opts["w_hat"],
         )
         arrays = {
-            "t": sol["t"], "a": sol["a"], "b": sol["b"], "w": sol["w"], "loss": sol["loss"],
-            "status": np.array(sol["status"]), "message": np.array(str(sol["message"])),
-            "a_hat": a_hat, "a0": a0, "b0": b0, "w0": w0, "P": P,
+            "t": sol["t"],
+            "a": sol["a"],
+            "b": sol["b"],
+            "w": sol["w"],
+            "loss": sol["loss"],
+            "status": np.array(sol["status"]),
+            "message": np.array(str(sol["message"])),
+            "a_hat": a_hat,
+            "a0": a0,
+            "b0": b0,
+            "w0": w0,
+            "P": P,
         }
         io.save_npz(smk.output[0], arrays, io.job_provenance(smk))
-        log.info("%s: ODE status %s, %d times, a_hat %s", smk.output[0], sol["status"],
-                 len(sol["t"]), np.round(a_hat, 3))
+        log.info(
+            "%s: ODE status %s, %d times, a_hat %s",
+            smk.output[0],
+            sol["status"],
+            len(sol["t"]),
+            np.round(a_hat, 3),
+        )
 
 
 if __name__ == "__main__":

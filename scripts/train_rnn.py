@@ -32,8 +32,14 @@ def main(smk) -> None:
         arrays = result.arrays()
         arrays.setdefault("R", np.asarray(init["R"]))
         io.save_npz(smk.output[0], arrays, io.job_provenance(smk, seed_key=list(key)))
-        log.info("%s: status %s %s; loss %.4g -> %.4g", smk.output[0], result.status,
-                 result.message, result.loss[0], result.loss[-1])
+        log.info(
+            "%s: status %s %s; loss %.4g -> %.4g",
+            smk.output[0],
+            result.status,
+            result.message,
+            result.loss[0],
+            result.loss[-1],
+        )
 
 
 if __name__ == "__main__":

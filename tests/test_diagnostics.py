@@ -15,7 +15,9 @@ from linrnn.model import RNN
 @pytest.fixture
 def teacher():
     rng = np.random.default_rng(3)
-    return model.make_aligned_teacher(6, 4, 3, [1.5, 1.0, 0.5], [1.2, -0.8, 0.4], [0.6, -0.3, 0.2], rng)
+    return model.make_aligned_teacher(
+        6, 4, 3, [1.5, 1.0, 0.5], [1.2, -0.8, 0.4], [0.6, -0.3, 0.2], rng
+    )
 
 
 def test_mode_diagonal_fraction_hand_built():
@@ -108,11 +110,17 @@ def test_last_finite_index():
 def _run(status="ok", n_rec=3, rank_one=True):
     rng = np.random.default_rng(2)
     n, d, o = 5, 2, 1
-    A0, W0, B0 = rng.standard_normal((o, n)), 0.1 * rng.standard_normal((n, n)), rng.standard_normal((n, d))
+    A0, W0, B0 = (
+        rng.standard_normal((o, n)),
+        0.1 * rng.standard_normal((n, n)),
+        rng.standard_normal((n, d)),
+    )
     r = rng.standard_normal(n)
     As, Ws, Bs = [], [], []
     for j in range(n_rec):
-        dW = j * np.outer(r, rng.standard_normal(n)) if rank_one else j * rng.standard_normal((n, n))
+        dW = (
+            j * np.outer(r, rng.standard_normal(n)) if rank_one else j * rng.standard_normal((n, n))
+        )
         As.append(A0)
         Ws.append(W0 + 0.01 * dW)
         Bs.append(B0 + 0.01 * j * np.outer(r, rng.standard_normal(d)))
@@ -146,15 +154,32 @@ def test_run_summary_rank_and_outcome():
 
 def test_ode_deviation_zero_for_identical_trajectories():
     base = {
-        "rule": [], "seed": [], "mode": [], "mode_index": [], "time": [],
-        "a": [], "b": [], "w": [], "a_star": [], "b_star": [],
+        "rule": [],
+        "seed": [],
+        "mode": [],
+        "mode_index": [],
+        "time": [],
+        "a": [],
+        "b": [],
+        "w": [],
+        "a_star": [],
+        "b_star": [],
     }
     for mode in ("expected", "ode"):
         for i, strength in enumerate((2.0, 1.0, 0.1)):
             for t in (0.0, 1.0, 2.0):
-                for k, v in (("rule", "bptt"), ("seed", 0), ("mode", mode), ("mode_index", i),
-                             ("time", t), ("a", t * strength), ("b", 1.0), ("w", 0.1 * t),
-                             ("a_star", strength), ("b_star", 1.0)):
+                for k, v in (
+                    ("rule", "bptt"),
+                    ("seed", 0),
+                    ("mode", mode),
+                    ("mode_index", i),
+                    ("time", t),
+                    ("a", t * strength),
+                    ("b", 1.0),
+                    ("w", 0.1 * t),
+                    ("a_star", strength),
+                    ("b_star", 1.0),
+                ):
                     base[k].append(v)
     table = {k: np.array(v) for k, v in base.items()}
     dev = claims.ode_deviation(table, "bptt", 0, "expected", 2)

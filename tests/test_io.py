@@ -80,7 +80,8 @@ def test_table_round_trip_and_sidecar(tmp_path):
     assert table["loss"][0] == 0.1 and np.isnan(table["loss"][1])
     assert table["ok"].tolist() == [True, False]
     meta = json.loads(io.meta_path(path).read_text())
-    assert meta["columns"] == columns and meta["n_rows"] == 2
+    assert [(c["name"], c["description"]) for c in meta["columns"]] == list(columns.items())
+    assert meta["n_rows"] == 2
     assert meta["provenance"] == {"config": {"x": 1}}
     sub = io.select(table, rule="rflo")
     assert sub["seed"].tolist() == [1]
@@ -119,10 +120,7 @@ def test_rng_depends_only_on_identity():
 
 def test_rng_stable_across_processes():
     """No dependence on Python's per-process hash randomisation."""
-    code = (
-        "from linrnn import seeding;"
-        "print(seeding.rng_for(1, 'init', 'x', 3).integers(0, 2**62))"
-    )
+    code = "from linrnn import seeding;print(seeding.rng_for(1, 'init', 'x', 3).integers(0, 2**62))"
     outs = {
         subprocess.run(
             [sys.executable, "-c", code],

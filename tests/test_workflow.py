@@ -55,8 +55,15 @@ def dry_run(*args, cwd, env=None) -> dict[str, int]:
 
 
 def outside_tree(tmp_path, *args, **kw):
-    return snakemake("--snakefile", str(ROOT / "Snakefile"), "--directory", str(tmp_path),
-                     *args, cwd=tmp_path, **kw)
+    return snakemake(
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(tmp_path),
+        *args,
+        cwd=tmp_path,
+        **kw,
+    )
 
 
 # ------------------------------------------------------------------ static checks
@@ -131,7 +138,7 @@ def _config_keys(node, prefix=()):
             if k not in ("experiments", "paper_converged"):
                 yield from _config_keys(v, (*prefix, k))
             else:
-                for name, sub in v.items() if k == "experiments" else []:
+                for sub in v.values() if k == "experiments" else []:
                     yield from _config_keys(sub, (*prefix, k, "<name>"))
 
 
@@ -153,8 +160,11 @@ def e2e(tmp_path_factory):
     for name in ("Snakefile", "workflow", "scripts", "config"):
         src = ROOT / name
         (shutil.copytree if src.is_dir() else shutil.copy)(src, root / name)
-    shutil.copytree(ROOT / "src" / "linrnn", root / "src" / "linrnn",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "src" / "linrnn",
+        root / "src" / "linrnn",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     env = {**os.environ, "PYTHONPATH": str(root / "src")}
     proc = snakemake("--configfile", "config/test.yaml", "--cores", "2", cwd=root, env=env)
     return {"root": root, "env": env, "log": proc.stdout + proc.stderr}
@@ -173,10 +183,12 @@ def test_e2e_produces_every_figure_and_table(e2e):
             path = root / f"results/tables/{name}/{table}.csv"
             assert path.exists()
             meta = json.loads(io.meta_path(path).read_text())
-            assert list(io.read_table(path)) == list(meta["columns"])
+            assert list(io.read_table(path)) == [c["name"] for c in meta["columns"]]
             assert meta["provenance"]["version"]
     claims = io.read_table(root / "results/tables/claims.csv")
-    assert {"rflo_rank_at_most_o", "ode_matches_full_rnn", "convergence_count"} <= set(claims["claim"])
+    assert {"rflo_rank_at_most_o", "ode_matches_full_rnn", "convergence_count"} <= set(
+        claims["claim"]
+    )
     # Prop. 3.1 holds exactly in the pipeline's own output
     assert all(claims["passed"][claims["claim"] == "rflo_rank_at_most_o"])
     runs = io.read_table(root / "results/tables/rank_o1/runs.csv")
@@ -189,7 +201,12 @@ def test_e2e_results_carry_provenance(e2e):
     config = yaml.safe_load((root / "config/test.yaml").read_text())
     run = root / "results/runs/validation/rflo/sampled/seed0.npz"
     prov = io.npz_provenance(run)
-    assert prov["wildcards"] == {"experiment": "validation", "rule": "rflo", "mode": "sampled", "seed": "0"}
+    assert prov["wildcards"] == {
+        "experiment": "validation",
+        "rule": "rflo",
+        "mode": "sampled",
+        "seed": "0",
+    }
     assert prov["config"]["training"] == config["experiments"]["validation"]["training"]
     assert prov["params"]["base_seed"] == config["base_seed"]
     assert prov["seed_key"] == ["train", "validation", "rflo", "sampled", 0]
@@ -222,7 +239,10 @@ def test_e2e_reruns(e2e):
     fig_module.write_text(source + "\n\ndef _unused():\n    return 1\n")
     stats = dry_run(*args, cwd=root, env=env)
     assert {k for k in stats if not k.startswith("theory_")} == {
-        "figure_validation", "figure_low_rank", "figure_reliability", "all"
+        "figure_validation",
+        "figure_low_rank",
+        "figure_reliability",
+        "all",
     }
     fig_module.write_text(source)
     assert dry_run(*args, cwd=root, env=env) == {}
@@ -231,19 +251,36 @@ def test_e2e_reruns(e2e):
 def test_e2e_outputs_do_not_depend_on_cores_or_order(e2e):
     """Rerunning one training job alone (1 core) and one figure gives identical bytes."""
     root, env = e2e["root"], e2e["env"]
-    targets = ["results/runs/rank_o1/eprop/expected/seed1.npz", "results/figures/low_rank.png",
-               "results/figures/low_rank.pdf"]
+    targets = [
+        "results/runs/rank_o1/eprop/expected/seed1.npz",
+        "results/figures/low_rank.png",
+        "results/figures/low_rank.pdf",
+    ]
     before = {t: (root / t).read_bytes() for t in targets}
-    snakemake("--configfile", "config/test.yaml", "--cores", "1", "--forcerun",
-              "train_rnn", "figure_low_rank", "--allowed-rules", "train_rnn", "figure_low_rank",
-              *targets, cwd=root, env=env)
+    snakemake(
+        "--configfile",
+        "config/test.yaml",
+        "--cores",
+        "1",
+        "--forcerun",
+        "train_rnn",
+        "figure_low_rank",
+        "--allowed-rules",
+        "train_rnn",
+        "figure_low_rank",
+        *targets,
+        cwd=root,
+        env=env,
+    )
     for t in targets:
         assert (root / t).read_bytes() == before[t], t
 
 
 def test_e2e_report(e2e):
     root, env = e2e["root"], e2e["env"]
-    snakemake("--configfile", "config/test.yaml", "--report", "results/report.html", cwd=root, env=env)
+    snakemake(
+        "--configfile", "config/test.yaml", "--report", "results/report.html", cwd=root, env=env
+    )
     html = (root / "results/report.html").read_text(errors="replace")
     assert "Validation" in html and "low_rank.png" in html and "claims.csv" in html
 

@@ -84,7 +84,8 @@ def validation_claims(tables: Mapping[str, Mapping], fig: Mapping) -> list[dict]
                 "validation",
                 "SPEC §4 validation figure; checklist 10",
                 rule,
-                f"dominant {fig['dominant_modes']} modes: max |ab-ab_ode|/|a*b*| and max |w-w_ode| < {tol}",
+                f"dominant {fig['dominant_modes']} modes: "
+                f"max |ab-ab_ode|/|a*b*| and max |w-w_ode| < {tol}",
                 f"ab {dev['ab']:.3g}, w {dev['w']:.3g}, ODE covers {dev['covered']:.0%} of the run",
                 ok,
             )
@@ -202,7 +203,11 @@ def reliability_claims(runs: Mapping, fig: Mapping) -> list[dict]:
 def all_claims(tables_by_exp: Mapping[str, Mapping[str, Mapping]], figures: Mapping) -> list[dict]:
     """Every claim row; ``tables_by_exp[experiment][table]`` are tables read by linrnn.io."""
     runs_by_exp = {name: t["runs"] for name, t in tables_by_exp.items()}
-    rows = validation_claims(tables_by_exp[figures["validation"]["experiment"]], figures["validation"])
+    rows = validation_claims(
+        tables_by_exp[figures["validation"]["experiment"]], figures["validation"]
+    )
     rows += rank_claims(runs_by_exp, figures["low_rank"])
-    rows += reliability_claims(runs_by_exp[figures["reliability"]["experiment"]], figures["reliability"])
+    rows += reliability_claims(
+        runs_by_exp[figures["reliability"]["experiment"]], figures["reliability"]
+    )
     return rows

@@ -75,7 +75,7 @@ def hidden_basis(final: RNN, bases: Bases, k: int, kind: str) -> np.ndarray:
 
 
 def project(rnn: RNN, bases: Bases, P: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mode values (a_i, b_i, w_i), i < k = P.shape[1], read in hidden basis P (module docstring)."""
+    """Mode values (a_i, b_i, w_i), i < k = P.shape[1], in hidden basis P (module docstring)."""
     k = P.shape[1]
     a = np.einsum("ij,jk,ki->i", bases.U[:, :k].T, rnn.A, P)
     b = np.einsum("ij,jk,ki->i", P.T, rnn.B, bases.V[:, :k])
@@ -132,7 +132,7 @@ def effective_rank(sv: np.ndarray) -> float:
 
 
 def convergence_status(status: str, initial_loss: float, final_loss: float, rel_loss: float) -> str:
-    """"diverged" if the run diverged; "converged" if final ≤ rel_loss·initial; else not_converged."""
+    """Outcome: diverged; converged if final ≤ rel_loss·initial; else not_converged."""
     if status != "ok" or not np.isfinite(final_loss):
         return DIVERGED
     if np.isfinite(initial_loss) and final_loss <= rel_loss * initial_loss:

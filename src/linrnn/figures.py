@@ -48,7 +48,9 @@ def _log_ticks(axis) -> None:
 
 
 def _threshold(runs: Mapping) -> float | None:
-    values = np.unique(runs["rel_loss_threshold"]) if len(runs.get("rel_loss_threshold", [])) else []
+    values = (
+        np.unique(runs["rel_loss_threshold"]) if len(runs.get("rel_loss_threshold", [])) else []
+    )
     return float(values[0]) if len(values) == 1 else None
 
 
@@ -61,14 +63,17 @@ def _finite(x, y):
 
 
 def figure_validation(tables: Mapping, cfg: Mapping):
-    """Rows: rules. Columns: a, b, w per mode (full RNN expected/sampled vs ODE), alignment, loss."""
+    """Rows: rules. Columns: a, b, w per mode (full RNN vs ODE), alignment, loss."""
     use_style()
     t = tables[cfg["experiment"]]
     modes, align, loss, runs = t["modes"], t["alignment"], t["loss"], t["runs"]
     seed = cfg["seed"]
     rules = list(cfg["rules"])
     fig, axes = plt.subplots(
-        len(rules), 5, figsize=(FULL_WIDTH, 1.45 * len(rules) + 0.6), squeeze=False,
+        len(rules),
+        5,
+        figsize=(FULL_WIDTH, 1.45 * len(rules) + 0.6),
+        squeeze=False,
         constrained_layout=True,
     )
     sel = select(modes, seed=seed)
@@ -97,8 +102,13 @@ def figure_validation(tables: Mapping, cfg: Mapping):
                     if len(w_star):
                         ax.axhline(w_star[0], color=color, lw=0.6, ls=":", alpha=0.8)
             if r == 0:
-                ax.set_title({"a": "readout mode $a_i$", "b": "input mode $b_i$",
-                              "w": "recurrent mode $w_i$"}[var])
+                ax.set_title(
+                    {
+                        "a": "readout mode $a_i$",
+                        "b": "input mode $b_i$",
+                        "w": "recurrent mode $w_i$",
+                    }[var]
+                )
             if r == len(rules) - 1:
                 ax.set_xlabel("learning time $\\eta k$")
             if c == 0:
@@ -126,7 +136,9 @@ def figure_validation(tables: Mapping, cfg: Mapping):
                 run = select(runs, rule=rule, seed=seed, mode=mode)
                 if len(run["outcome"]) and run["outcome"][0] == DIVERGED:
                     _mark_divergence(ax, x[-1], y[-1], rule_color(rule))
-                    notes.append(f"{rule_label(rule)} {mode}: diverged at step {run['diverged_step'][0]}")
+                    notes.append(
+                        f"{rule_label(rule)} {mode}: diverged at step {run['diverged_step'][0]}"
+                    )
         ax.set_yscale("log")
         if r == 0:
             ax.set_title("loss $L$")
@@ -138,8 +150,13 @@ def figure_validation(tables: Mapping, cfg: Mapping):
         m = select(sel, mode_index=i)
         strengths.append(abs(m["a_star"][0] * m["b_star"][0]) if len(m["a_star"]) else np.nan)
     mode_handles = [
-        Line2D([], [], color=MODE_COLORS[i % len(MODE_COLORS)], lw=1.3,
-               label=f"mode {i + 1} ($|a^*b^*|$={strengths[i]:.2g})")
+        Line2D(
+            [],
+            [],
+            color=MODE_COLORS[i % len(MODE_COLORS)],
+            lw=1.3,
+            label=f"mode {i + 1} ($|a^*b^*|$={strengths[i]:.2g})",
+        )
         for i in range(k)
     ]
     src_handles = [
@@ -153,8 +170,12 @@ def figure_validation(tables: Mapping, cfg: Mapping):
     ]
     if notes:
         src_handles.append(Line2D([], [], color="0.3", marker="X", ls="none", label="diverged"))
-    fig.legend(handles=mode_handles + src_handles + align_handles, loc="outside lower center",
-               ncol=4, frameon=False)
+    fig.legend(
+        handles=mode_handles + src_handles + align_handles,
+        loc="outside lower center",
+        ncol=4,
+        frameon=False,
+    )
     return fig
 
 
@@ -195,8 +216,17 @@ def figure_low_rank(tables: Mapping, cfg: Mapping):
                 x = np.arange(1, len(y) + 1)
                 ls = "--" if outcome == DIVERGED else "-"
                 if s == seed:
-                    ax.plot(x, y, ls=ls, marker="o", ms=3, lw=1.3, color=color, zorder=4,
-                            label=rule_label(rule))
+                    ax.plot(
+                        x,
+                        y,
+                        ls=ls,
+                        marker="o",
+                        ms=3,
+                        lw=1.3,
+                        color=color,
+                        zorder=4,
+                        label=rule_label(rule),
+                    )
                 else:
                     ax.plot(x, y, ls=ls, lw=0.5, alpha=0.35, color=color)
         ax.set_yscale("log")
@@ -208,8 +238,14 @@ def figure_low_rank(tables: Mapping, cfg: Mapping):
     o1 = select(runs, mode=mode)
     o_value = int(o1["o"][0]) if len(o1["o"]) else 1
     handles, labels = axes[0].get_legend_handles_labels()
-    axes[1].legend(handles, labels, title=f"o = {o_value}; bold: seed {seed}", title_fontsize=7,
-                   frameon=False, loc="center right")
+    axes[1].legend(
+        handles,
+        labels,
+        title=f"o = {o_value}; bold: seed {seed}",
+        title_fontsize=7,
+        frameon=False,
+        loc="center right",
+    )
     # RFLO across output dimensions
     ax = axes[2]
     rule = cfg["rank_rule"]
@@ -225,9 +261,16 @@ def figure_low_rank(tables: Mapping, cfg: Mapping):
         for s in np.unique(sp["seed"]):
             sv, outcome = _spectrum(sp, seed=s)
             y = _normalised(sv)[:n_show]
-            ax.plot(np.arange(1, len(y) + 1), y, marker="o", ms=3, lw=1.1, color=color,
-                    ls="--" if outcome == DIVERGED else "-",
-                    label=f"o = {o}" if s == np.unique(sp["seed"])[0] else None)
+            ax.plot(
+                np.arange(1, len(y) + 1),
+                y,
+                marker="o",
+                ms=3,
+                lw=1.1,
+                color=color,
+                ls="--" if outcome == DIVERGED else "-",
+                label=f"o = {o}" if s == np.unique(sp["seed"])[0] else None,
+            )
         ax.axvline(o + 0.5, color=color, lw=0.7, ls=":")
     ax.set_yscale("log")
     ax.set_ylim(SV_FLOOR / 3, 3)
@@ -238,8 +281,13 @@ def figure_low_rank(tables: Mapping, cfg: Mapping):
     for ax, label in zip(axes, "abc", strict=True):
         _panel_label(ax, label)
     if np.any(select(runs, mode=mode)["outcome"] == DIVERGED):
-        fig.text(0.5, -0.02, "dashed: diverged run (spectrum of its last finite state)",
-                 ha="center", fontsize=7)
+        fig.text(
+            0.5,
+            -0.02,
+            "dashed: diverged run (spectrum of its last finite state)",
+            ha="center",
+            fontsize=7,
+        )
     return fig
 
 
@@ -278,9 +326,17 @@ def figure_reliability(tables: Mapping, cfg: Mapping):
             y = r["relative_loss"][idx]
             if not np.isfinite(y):
                 continue
-            ax.plot(j + rng_jitter[int(r["seed"][idx]) % len(rng_jitter)], y,
-                    marker=OUTCOME_MARKERS[outcome], color=rule_color(rule), ms=4, ls="none",
-                    alpha=0.85, mec="k" if outcome == DIVERGED else "none", mew=0.5)
+            ax.plot(
+                j + rng_jitter[int(r["seed"][idx]) % len(rng_jitter)],
+                y,
+                marker=OUTCOME_MARKERS[outcome],
+                color=rule_color(rule),
+                ms=4,
+                ls="none",
+                alpha=0.85,
+                mec="k" if outcome == DIVERGED else "none",
+                mew=0.5,
+            )
     ax.set_yscale("log")
     _log_ticks(ax.yaxis)
     ax.set_xticks(x, [rule_label(r) for r in rules])
@@ -297,8 +353,17 @@ def figure_reliability(tables: Mapping, cfg: Mapping):
             m = r["outcome"] == outcome
             xs, ys = r["relative_loss"][m], r["effective_rank_W"][m]
             ok = np.isfinite(xs) & np.isfinite(ys)
-            ax.plot(xs[ok], ys[ok], marker=marker, ls="none", ms=4, color=rule_color(rule),
-                    alpha=0.85, mec="k" if outcome == DIVERGED else "none", mew=0.5)
+            ax.plot(
+                xs[ok],
+                ys[ok],
+                marker=marker,
+                ls="none",
+                ms=4,
+                color=rule_color(rule),
+                alpha=0.85,
+                mec="k" if outcome == DIVERGED else "none",
+                mew=0.5,
+            )
     ax.set_xscale("log")
     _log_ticks(ax.xaxis)
     if threshold is not None:
@@ -306,10 +371,14 @@ def figure_reliability(tables: Mapping, cfg: Mapping):
     ax.set_xlabel("final loss / initial loss")
     ax.set_ylabel("effective rank of $W_K-W_0$")
     ax.set_title("rank of the learned change")
-    handles = [Line2D([], [], color=rule_color(r), marker="s", ls="none", label=rule_label(r))
-               for r in rules]
-    handles += [Line2D([], [], color="0.4", marker=m, ls="none", label=OUTCOME_LABELS[o])
-                for o, m in OUTCOME_MARKERS.items()]
+    handles = [
+        Line2D([], [], color=rule_color(r), marker="s", ls="none", label=rule_label(r))
+        for r in rules
+    ]
+    handles += [
+        Line2D([], [], color="0.4", marker=m, ls="none", label=OUTCOME_LABELS[o])
+        for o, m in OUTCOME_MARKERS.items()
+    ]
     ax.legend(handles=handles, frameon=False, fontsize=6, loc="best")
     for ax, label in zip(axes, "abc", strict=True):
         _panel_label(ax, label)

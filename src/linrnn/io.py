@@ -203,7 +203,8 @@ def write_table(
     """Write a tidy CSV (header = ``columns`` keys, in order) and its ``.meta.json`` sidecar.
 
     ``columns`` maps each column name to its description; rows must have exactly those keys.
-    The sidecar holds ``{"columns": ..., "n_rows": ..., "provenance": ...}``.
+    The sidecar holds ``{"columns": [{"name", "description"}, ...] (CSV order), "n_rows",
+    "provenance"}``.
     """
     names = list(columns)
     buf = io.StringIO()
@@ -218,7 +219,8 @@ def write_table(
         writer.writerow([_format(row[name]) for name in names])
         n_rows += 1
     atomic_write_text(path, buf.getvalue())
-    write_json(meta_path(path), {"columns": dict(columns), "n_rows": n_rows, "provenance": prov})
+    described = [{"name": k, "description": v} for k, v in columns.items()]
+    write_json(meta_path(path), {"columns": described, "n_rows": n_rows, "provenance": prov})
 
 
 def _parse(text: str):
@@ -280,9 +282,7 @@ def job_provenance(job, **extra) -> dict:
     """Provenance of a Snakemake script job: its ``params.cfg`` slice, rule and wildcards."""
     wildcards = {k: v for k, v in job.wildcards.items()}
     params = {k: v for k, v in job.params.items() if k not in ("cfg", "code")}
-    return provenance(
-        job.params.cfg, rule=job.rule, wildcards=wildcards, params=params, **extra
-    )
+    return provenance(job.params.cfg, rule=job.rule, wildcards=wildcards, params=params, **extra)
 
 
 @contextlib.contextmanager

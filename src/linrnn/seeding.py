@@ -41,5 +41,6 @@ def seed_sequence(base_seed: int, *parts) -> np.random.SeedSequence:
 
 
 def rng_for(base_seed: int, *parts) -> np.random.Generator:
-    """A fresh Generator for one job: ``rng_for(base, "train", "validation", "rflo", "expected", 0)``."""
+    """A fresh Generator for one job, e.g. ``rng_for(base, "train", "validation", "rflo",
+    "expected", 0)``."""
     return np.random.Generator(np.random.PCG64(seed_sequence(base_seed, *parts)))

@@ -31,11 +31,11 @@ COLUMNS: dict[str, dict[str, str]] = {
     "loss": {
         **KEY,
         **STEP,
-        "loss": "expected loss L_T of the student (T of the run; T -> infinity when T_expected is null)",
+        "loss": "expected loss L_T of the student (T of the run; T -> infinity if T_expected null)",
     },
     "modes": {
         **KEY,
-        "mode": "expected or sampled (full RNN projected on the teacher modes) or ode (per-mode ODE)",
+        "mode": "expected or sampled (full RNN read in the hidden basis) or ode (per-mode ODE)",
         "status": "run status (ok/diverged) or ODE status (ok/left_stable_region/diverged/failed)",
         **STEP,
         "mode_index": "teacher mode i (0 = first listed mode)",
@@ -69,7 +69,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "initial_loss": "loss at step 0",
         "final_loss": "loss at the last recorded step",
         "relative_loss": "final_loss / initial_loss",
-        "rel_loss_threshold": "convergence criterion: converged if relative_loss <= this (config analysis.rel_loss)",
+        "rel_loss_threshold": "converged if relative_loss <= this (config analysis.rel_loss)",
         "rank_W": "numerical rank of W_K - W_0 (singular values > rank_rtol * largest)",
         "effective_rank_W": "entropy effective rank of W_K - W_0 (Roy & Vetterli 2007)",
         "rank_B": "numerical rank of B_K - B_0",
@@ -129,7 +129,11 @@ def run_rows(key: dict, run: Mapping, teacher, R, basis: str) -> tuple[list[dict
     P = dg.hidden_basis(final, teacher.bases, teacher.k, basis)
     status = str(scalar(run, "status"))
     n_rec = last + 1
-    a, b, w = np.zeros((n_rec, teacher.k)), np.zeros((n_rec, teacher.k)), np.zeros((n_rec, teacher.k))
+    a, b, w = (
+        np.zeros((n_rec, teacher.k)),
+        np.zeros((n_rec, teacher.k)),
+        np.zeros((n_rec, teacher.k)),
+    )
     align = []
     for j in range(n_rec):
         net = RNN(run["A"][j], run["W"][j], run["B"][j])
