@@ -187,3 +187,62 @@ def test_ode_deviation_zero_for_identical_trajectories():
     table["a"] = np.where(table["mode"] == "ode", table["a"] + 0.2, table["a"])
     dev = claims.ode_deviation(table, "bptt", 0, "expected", 2)
     assert dev["ab"] == pytest.approx(0.2)  # mode 1 (|a*b*| = 1): 0.2 / 1
+
+
+def _columns(rows, names):
+    return {k: np.array([r[k] for r in rows]) for k in names}
+
+
+def test_figures_draw_diverged_runs_without_nan():
+    """A diverged run (NaN after its last finite record) reaches the figures marked, not as NaN."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from linrnn import figures
+
+    analysis = {"rel_loss": 0.01, "rank_rtol": 1e-8}
+    runs, spectra = [], []
+    for rule, status in (("bptt", "ok"), ("rflo", "diverged"), ("tbptt", "ok"), ("eprop", "ok")):
+        for seed in (0, 1):
+            run = _run(status=status if seed == 1 else "ok", rank_one=rule == "rflo")
+            if status == "diverged" and seed == 1:
+                run["W"][-1][:] = np.nan  # the state after divergence is not finite
+                run["loss"][-1] = np.nan
+            key = {"experiment": "e", "rule": rule, "mode": "expected", "seed": seed}
+            row, sp = tables.run_summary(key, run, analysis)
+            runs.append(row)
+            spectra += sp
+    assert all(np.isfinite(s["singular_value"]) for s in spectra)
+    t = {
+        "runs": _columns(runs, tables.COLUMNS["runs"]),
+        "spectra": _columns(spectra, tables.COLUMNS["spectra"]),
+    }
+    diverged = io_select(t["runs"], rule="rflo", seed=1)
+    assert diverged["outcome"][0] == dg.DIVERGED and np.isfinite(diverged["final_loss"][0])
+    cfg = {
+        "experiment": "e",
+        "seed": 0,
+        "mode": "expected",
+        "rules": ["bptt", "eprop", "tbptt", "rflo"],
+        "rank_experiments": ["e"],
+        "rank_rule": "rflo",
+        "n_show": 5,
+    }
+    fig = figures.figure_low_rank({"e": t}, cfg)
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            assert np.isfinite(np.asarray(line.get_ydata(), dtype=float)).all()
+    cfg = {
+        "experiment": "e",
+        "mode": "expected",
+        "rules": ["bptt", "tbptt", "rflo", "eprop"],
+        "paper_converged": {"rflo": 13},
+        "paper_runs": 20,
+    }
+    figures.figure_reliability({"e": t}, cfg)
+
+
+def io_select(table, **where):
+    from linrnn.io import select
+
+    return select(table, **where)
