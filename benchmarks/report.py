@@ -229,30 +229,34 @@ def main():
         w("")
 
     w("## Pipeline wall time (2 cores)\n")
-    if pipeline:
-        w(
-            "`python -m snakemake --cores 2 --configfile config/<x>.yaml --directory <fresh temp dir>`, "
-            "then the identical command again (unchanged rerun). The pipeline was still being built by "
-            "another helper; the git commit and the number of modified tracked files at measurement "
-            "time are given.\n"
-        )
-        w(
-            "| config | fresh run s | jobs | exit | unchanged rerun s | rerun scheduled nothing | git | modified files |"
-        )
-        w("|---|---|---|---|---|---|---|---|")
+    if not pipeline:
+        w("**TODO**: not measured yet (`python -m benchmarks.bench_pipeline`).\n")
+    else:
+        w("`python -m snakemake --cores 2 --configfile config/<x>.yaml --directory <fresh temp dir>`, "
+          "then the identical command again (unchanged rerun). The pipeline was still being built by "
+          "another helper; the git commit and the number of modified tracked files at measurement "
+          "time are given.\n")
+        w("| config | fresh run s | jobs | exit | unchanged rerun s | rerun scheduled nothing | git | modified files | load avg at start |")
+        w("|---|---|---|---|---|---|---|---|---|")
+        notes = []
         for cfg, p in pipeline.items():
             f, r = p["fresh"], p["rerun"]
-            w(
-                f"| config/{cfg}.yaml | {f['wall_s']:.1f} | {f['jobs']} | {f['returncode']} | {r['wall_s']:.1f} | "
-                f"{'yes' if r['nothing_to_do'] else 'no'} | {p['git']} | {p['modified_tracked_files']} |"
-            )
+            load = f"{p['load_before'][0]:.1f}"
+            if p.get("note"):
+                notes.append(f"config/{cfg}.yaml: {p['note']}")
+            if r is None:
+                w(f"| config/{cfg}.yaml | {f['wall_s']:.1f} | {f['jobs']} | {f['returncode']} | "
+                  f"**TODO: not measured** (see note) | | {p['git']} | | {load} |")
+                continue
+            w(f"| config/{cfg}.yaml | {f['wall_s']:.1f} | {f['jobs']} | {f['returncode']} | {r['wall_s']:.1f} | "
+              f"{'yes' if r['nothing_to_do'] else 'no'} | {p['git']} | {p['modified_tracked_files']} | {load} |")
         for cfg in ("test", "config"):
             if cfg not in pipeline:
-                w(f"| config/{cfg}.yaml | **TODO: not measured** (run `python -m benchmarks.bench_pipeline --configs {cfg}`) | | | | | | | |")
+                w(f"| config/{cfg}.yaml | **TODO: not measured** (`python -m benchmarks.bench_pipeline --configs {cfg}`) | | | | | | | |")
         w("\nThe 2 cores were shared with other helpers' jobs during these runs (load average in the "
           "last column), so the fresh-run times are upper bounds for an idle machine.")
-    else:
-        w("**TODO**: not measured yet (`python -m benchmarks.bench_pipeline`).")
+        for note in notes:
+            w(f"\nNote — {note}")
     w("")
 
     w("## Bars of issue 8\n")
