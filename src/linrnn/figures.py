@@ -207,6 +207,7 @@ def figure_low_rank(tables: Mapping, cfg: Mapping):
         (axes[0], "W", "recurrent change $W_K-W_0$"),
         (axes[1], "B", "input change $B_K-B_0$"),
     ):
+        longest = 1
         for rule in cfg["rules"]:
             color = rule_color(rule)
             seeds = np.unique(select(spectra, rule=rule, mode=mode, matrix=matrix)["seed"])
@@ -214,6 +215,7 @@ def figure_low_rank(tables: Mapping, cfg: Mapping):
                 sv, outcome = _spectrum(spectra, rule=rule, mode=mode, matrix=matrix, seed=s)
                 y = _normalised(sv)[:n_show]
                 x = np.arange(1, len(y) + 1)
+                longest = max(longest, len(y))
                 ls = "--" if outcome == DIVERGED else "-"
                 if s == seed:
                     ax.plot(
@@ -233,7 +235,7 @@ def figure_low_rank(tables: Mapping, cfg: Mapping):
         ax.set_ylim(SV_FLOOR / 3, 3)
         ax.set_xlabel("index $i$")
         ax.set_title(title)
-        ax.set_xticks(np.arange(1, n_show + 1, max(1, n_show // 5)))
+        ax.set_xticks(np.arange(1, longest + 1, max(1, longest // 5)))
     axes[0].set_ylabel("$\\sigma_i/\\sigma_1$")
     o1 = select(runs, mode=mode)
     o_value = int(o1["o"][0]) if len(o1["o"]) else 1
