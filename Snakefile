@@ -7,6 +7,8 @@ from pathlib import Path
 
 from snakemake.utils import min_version, validate
 
+from linrnn.config_check import check_config
+
 min_version("9.0")
 
 
@@ -17,7 +19,9 @@ if not workflow.config_settings.configfiles:
     configfile: "config/config.yaml"
 
 
-validate(config, "workflow/schemas/config.schema.yaml")
+# Schema and cross-key checks first: one message per problem, naming the key and the fix.
+check_config(config, workflow.source_path("workflow/schemas/config.schema.yaml"))
+validate(config, "workflow/schemas/config.schema.yaml")  # fills in the schema defaults
 
 
 include: "workflow/rules/common.smk"

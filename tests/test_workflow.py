@@ -111,7 +111,7 @@ def test_invalid_config_fails_before_any_job_naming_the_key(tmp_path, path, valu
     proc = outside_tree(tmp_path, "-n", "--configfile", str(bad), check=False)
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
-    assert key in out
+    assert key in out and "Fix:" in out
     assert "Job stats" not in out and not (tmp_path / "results").exists()
 
 
