@@ -5,8 +5,9 @@ from linrnn import claims, io
 
 def main(smk) -> None:
     with io.job_log(smk.log[0]) as log:
-        tables = io.read_experiment_tables(smk.input)
-        rows = claims.all_claims(tables, smk.params.cfg)
+        tables = io.read_experiment_tables(smk.input.tables)
+        theory = claims.read_theory_tables(smk.input.get("theory", []))
+        rows = claims.all_claims(tables, smk.params.cfg, theory)
         io.write_table(smk.output.csv, rows, claims.COLUMNS, io.job_provenance(smk))
         for row in rows:
             log.info(

@@ -106,12 +106,18 @@ def initial_student(init_arrays: dict) -> RNN:
 
 
 def rule_options(exp: dict, R: np.ndarray) -> RuleOptions:
+    """RuleOptions of an experiment's ``options`` block.
+
+    ``options.loss`` (default ``final``): ``final`` = ½‖y_T − y*_T‖² (SPEC §1.1) or ``sequence``
+    = (1/2T) Σ_t ‖y_t − y*_t‖² (SPEC §1.1, Appendix H).
+    """
     o = exp["options"]
     return RuleOptions(
         tau=int(o["tau"]),
         w_hat=float(o["w_hat"]),
         feedback=np.asarray(R),
         eprop_feedback=o["eprop_feedback"],
+        loss=o.get("loss", "final"),
     )
 
 

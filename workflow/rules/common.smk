@@ -7,6 +7,7 @@ from linrnn.codehash import code_hash
 RULES_WITH_ODE = ("bptt", "tbptt", "rflo")
 TABLES = ("loss", "modes", "alignment", "spectra", "runs")
 FIGURES = ("validation", "low_rank", "reliability")
+OPTIONAL_FIGURES = ("sequence_loss",)
 CONDA_ENV = "../envs/linrnn.yaml"
 
 TEACHER = "results/teachers/{experiment}.npz"
@@ -127,9 +128,16 @@ def table_files(name, tables=TABLES):
     return [TABLE.format(experiment=name, table=t) for t in tables]
 
 
+def simulation_figures():
+    """FIGURES plus the optional sequence-loss figure (config figures.sequence_loss)."""
+    return FIGURES + tuple(f for f in OPTIONAL_FIGURES if f in config["figures"])
+
+
 def figure_experiments(name):
     fig = config["figures"][name]
     names = [fig["experiment"]]
+    if "reference" in fig and fig["reference"] not in names:
+        names.append(fig["reference"])
     names += [e for e in fig.get("rank_experiments", []) if e not in names]
     return names
 
@@ -144,14 +152,20 @@ def figure_inputs(name):
 
 
 def claims_inputs(wildcards):
+    """Tables of every figure's experiments, plus the theory tables (claims C3-C9) if present."""
     names = []
-    for fig in FIGURES:
+    for fig in simulation_figures():
         names += [e for e in figure_experiments(fig) if e not in names]
-    return [f for e in names for f in table_files(e)]
+    inputs = {"tables": [f for e in names for f in table_files(e)]}
+    if "THEORY_TABLE" in globals():
+        inputs["theory"] = [THEORY_TABLE.format(name=t) for t in THEORY_TABLES]
+    return inputs
 
 
 def figure_targets():
-    return [FIGURE.format(figure=f, ext=x) for f in FIGURES for x in ("pdf", "png")]
+    return [
+        FIGURE.format(figure=f, ext=x) for f in simulation_figures() for x in ("pdf", "png")
+    ]
 
 
 def all_targets():

@@ -86,3 +86,32 @@ rule figure_reliability:
         CONDA_ENV
     script:
         "../../scripts/figure_reliability.py"
+
+
+rule figure_sequence_loss:
+    """Figure 4 (Appendix H): RNN vs ODE, RFLO rank and loss curves under the sequence loss."""
+    input:
+        figure_inputs("sequence_loss"),
+    output:
+        pdf=FIGURE.format(figure="sequence_loss", ext="pdf"),
+        png=report(
+            FIGURE.format(figure="sequence_loss", ext="png"),
+            caption="../report/sequence_loss.rst",
+            category="Figures",
+            labels={"figure": "4 sequence loss"},
+        ),
+        meta=FIGURE.format(figure="sequence_loss", ext="meta.json"),
+    params:
+        cfg=figure_slice("sequence_loss") if "sequence_loss" in config["figures"] else {},
+        code=script_code("figure_sequence_loss"),
+    log:
+        LOG.format(name="figures/sequence_loss"),
+    benchmark:
+        BENCH.format(name="figures/sequence_loss")
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        CONDA_ENV
+    script:
+        "../../scripts/figure_sequence_loss.py"

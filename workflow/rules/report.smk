@@ -5,7 +5,7 @@
 rule claims:
     """results/tables/claims.csv: one row per checked paper claim (report input)."""
     input:
-        claims_inputs,
+        unpack(claims_inputs),
     output:
         csv=report(
             CLAIMS,
@@ -15,7 +15,7 @@ rule claims:
         ),
         meta="results/tables/claims.meta.json",
     params:
-        cfg={name: figure_slice(name) for name in FIGURES},
+        cfg={name: figure_slice(name) for name in simulation_figures()},
         code=script_code("claims"),
     log:
         LOG.format(name="claims"),
