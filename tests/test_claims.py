@@ -50,7 +50,7 @@ def _runs(o, ranks, outcomes=None, eff=None):
             rows.append(dict(rule=rule, mode="expected", seed=seed, o=o, rank_W=rank,
                              rank_B=min(rank, o) if rule in ("rflo",) else rank,
                              effective_rank_W=(eff or {}).get(rule, float(rank)),
-                             outcome=outcome, rel_loss=0.001))
+                             outcome=outcome, relative_loss=0.001))
     return _table(rows)
 
 

@@ -769,7 +769,7 @@ def sequence_loss_claims(tables_by_exp: Mapping, fig: Mapping) -> list[dict]:
                 rule,
                 "outcome (final loss <= rel_loss x initial), expected mode",
                 "converged on the sequence loss if converged on the final-step loss",
-                f"sequence: {b['outcome'][0]} (rel. loss {float(b['rel_loss'][0]):.2g}); "
+                f"sequence: {b['outcome'][0]} (rel. loss {float(b['relative_loss'][0]):.2g}); "
                 f"final-step: {a['outcome'][0]}",
                 seq_ok or not ref_ok,
             )
