@@ -47,7 +47,10 @@ done
 # under DIR). Ancestors of this script (which may have inherited the variable) are spared.
 declare -A spare=()
 p=$$
-while [ -n "$p" ] && [ "$p" -gt 1 ]; do spare[$p]=1; p=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null); done
+while [ -n "$p" ] && [ "$p" -gt 1 ]; do
+  spare[$p]=1
+  p=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f2)
+done
 left=()
 for proc in /proc/[0-9]*; do
   pid=${proc#/proc/}
@@ -63,10 +66,18 @@ if [ ${#left[@]} -gt 0 ]; then
   # add descendants (job processes under slurmstepd)
   all=("${left[@]}")
   frontier=("${left[@]}")
+  declare -A children=()  # ppid -> "pid pid ..." from /proc (no procps needed)
+  for st in /proc/[0-9]*/stat; do
+    read -r cpid _ < "$st" 2>/dev/null || continue
+    # field 4 (ppid) follows the ")" that closes the command name
+    rest=$(sed 's/^.*) //' "$st" 2>/dev/null) || continue
+    set -- $rest
+    [ $# -ge 2 ] && children[$2]+="$cpid "
+  done
   while [ ${#frontier[@]} -gt 0 ]; do
     next=()
     for pp in "${frontier[@]}"; do
-      while read -r c; do [ -n "$c" ] && next+=("$c"); done < <(ps -o pid= --ppid "$pp" 2>/dev/null)
+      for c in ${children[$pp]:-}; do next+=("$c"); done
     done
     all+=("${next[@]}")
     frontier=("${next[@]}")
