@@ -36,7 +36,7 @@ def test_non_aligned_student_follows_the_ode_after_a_transient(rule):
     ode = ode_from_state(rule, RNN(res.A[start], res.W[start], res.B[start]), teacher,
                          res.time[start:], R=R)
     sim = [mode_state(RNN(a, w, b), teacher, "student") for a, w, b in
-           zip(res.A[start:], res.W[start:], res.B[start:])]
+           zip(res.A[start:], res.W[start:], res.B[start:], strict=False)]
     sim_ab = np.array([s["a"] * s["b"] for s in sim])
     sim_w = np.array([s["w"] for s in sim])
     dominant = slice(0, 2)

@@ -75,7 +75,7 @@ def test_finite_T_converges_to_infinite_T(setup, rule, tau):
     limit = get_rule(rule).expected(student, teacher, opts, None)
     errors = [max_rel_err(get_rule(rule).expected(student, teacher, opts, T), limit)
               for T in (5, 20, 80, 320)]
-    assert all(b < a for a, b in zip(errors, errors[1:]) if a > 1e-13)
+    assert all(b < a for a, b in zip(errors, errors[1:], strict=False) if a > 1e-13)
     assert errors[-1] < 1e-12
 
 

@@ -44,7 +44,7 @@ def test_resolvent_rows_equal_dense_solves():
     M = rng.standard_normal((7, 7)) * 0.3
     L = rng.standard_normal((7, 7))
     decays = rng.uniform(-0.9, 0.9, 7)
-    expected = np.stack([np.linalg.solve((np.eye(7) - c * M).T, row) for c, row in zip(decays, L)])
+    expected = np.stack([np.linalg.solve((np.eye(7) - c * M).T, row) for c, row in zip(decays, L, strict=False)])
     np.testing.assert_allclose(resolvent_rows(M, L, decays), expected, rtol=1e-10, atol=1e-12)
 
 
@@ -65,5 +65,5 @@ def test_infinite_loss_is_limit_of_finite_and_matches_mode_formula():
     assert abs(expected_loss(student, teacher.rnn, 400) - expected_loss(student, teacher.rnn)) < 1e-12
     # SPEC §1.4 at a=b=0: L = Σ a*²b*²/(2(1−w*²)).
     zero = type(student)(0 * student.A, 0 * student.W, 0 * student.B)
-    closed = sum(a**2 * b**2 / (2 * (1 - w**2)) for a, b, w in zip(a_star, b_star, w_star))
+    closed = sum(a**2 * b**2 / (2 * (1 - w**2)) for a, b, w in zip(a_star, b_star, w_star, strict=False))
     assert expected_loss(zero, teacher.rnn) == pytest.approx(closed, rel=1e-12)

@@ -96,7 +96,8 @@ rule theory_figure_manifolds:
         meta=FIGURE.format(figure="theory_manifolds", ext="meta.json"),
     params:
         cfg=theory_slice("figure_manifolds"),
-        code=script_code("theory_figure_manifolds"),
+        figure="manifolds",
+        code=script_code("theory_figure"),
     log:
         LOG.format(name="theory/figure_manifolds"),
     benchmark:
@@ -107,7 +108,7 @@ rule theory_figure_manifolds:
     conda:
         CONDA_ENV
     script:
-        "../../scripts/theory_figure_manifolds.py"
+        "../../scripts/theory_figure.py"
 
 
 rule theory_figure_vector_fields:
@@ -123,7 +124,8 @@ rule theory_figure_vector_fields:
         meta=FIGURE.format(figure="theory_vector_fields", ext="meta.json"),
     params:
         cfg=theory_slice("figure_vector_fields"),
-        code=script_code("theory_figure_vector_fields"),
+        figure="vector_fields",
+        code=script_code("theory_figure"),
     log:
         LOG.format(name="theory/figure_vector_fields"),
     benchmark:
@@ -134,7 +136,7 @@ rule theory_figure_vector_fields:
     conda:
         CONDA_ENV
     script:
-        "../../scripts/theory_figure_vector_fields.py"
+        "../../scripts/theory_figure.py"
 
 
 rule theory_figure_rates:
@@ -150,7 +152,8 @@ rule theory_figure_rates:
         meta=FIGURE.format(figure="theory_rates", ext="meta.json"),
     params:
         cfg=theory_slice("figure_rates"),
-        code=script_code("theory_figure_rates"),
+        figure="rates",
+        code=script_code("theory_figure"),
     log:
         LOG.format(name="theory/figure_rates"),
     benchmark:
@@ -161,7 +164,7 @@ rule theory_figure_rates:
     conda:
         CONDA_ENV
     script:
-        "../../scripts/theory_figure_rates.py"
+        "../../scripts/theory_figure.py"
 
 
 rule theory_figure_detour:
@@ -177,7 +180,8 @@ rule theory_figure_detour:
         meta=FIGURE.format(figure="theory_detour", ext="meta.json"),
     params:
         cfg=theory_slice("figure_detour"),
-        code=script_code("theory_figure_detour"),
+        figure="detour",
+        code=script_code("theory_figure"),
     log:
         LOG.format(name="theory/figure_detour"),
     benchmark:
@@ -188,7 +192,7 @@ rule theory_figure_detour:
     conda:
         CONDA_ENV
     script:
-        "../../scripts/theory_figure_detour.py"
+        "../../scripts/theory_figure.py"
 
 
 rule theory_figure_stability:
@@ -204,7 +208,8 @@ rule theory_figure_stability:
         meta=FIGURE.format(figure="theory_stability", ext="meta.json"),
     params:
         cfg=theory_slice("figure_stability"),
-        code=script_code("theory_figure_stability"),
+        figure="stability",
+        code=script_code("theory_figure"),
     log:
         LOG.format(name="theory/figure_stability"),
     benchmark:
@@ -215,4 +220,4 @@ rule theory_figure_stability:
     conda:
         CONDA_ENV
     script:
-        "../../scripts/theory_figure_stability.py"
+        "../../scripts/theory_figure.py"
