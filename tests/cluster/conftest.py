@@ -128,6 +128,10 @@ def record_slurm_jobs(request):
     return record
 
 
+_EXEC_WITH_SIGINT = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                     "os.execv(sys.argv[1], sys.argv[1:])")
+
+
 @dataclass
 class SnakemakeRun:
     returncode: int
@@ -143,7 +147,10 @@ def run_snakemake(request):
 
     def run(label: str, args: list[str], *, cwd: Path, env: dict[str, str], log: Path,
             timeout: float = 600) -> SnakemakeRun:
-        cmd = [sys.executable, "-m", "snakemake", *args]
+        # via a tiny exec wrapper that restores SIGINT's default action: a process started from
+        # a background shell inherits SIGINT "ignored", and then snakemake could not be told to
+        # cancel its SLURM jobs on a timeout
+        cmd = [sys.executable, "-c", _EXEC_WITH_SIGINT, sys.executable, "-m", "snakemake", *args]
         t0 = time.perf_counter()
         with open(log, "w") as fh, subprocess.Popen(cmd, cwd=cwd, env=env, stdout=fh,
                                                     stderr=subprocess.STDOUT,

@@ -41,9 +41,9 @@ pytestmark = pytest.mark.cluster
 SLURM_FLAGS = [
     "--executor", "slurm",
     "--slurm-status-command", "squeue",
-    # first status query 5 s after a submission (a tiny job takes ~4 s: two snakemake starts);
-    # the plugin adds 10 s to the interval after every query that saw no job finish
-    "--slurm-init-seconds-before-status-checks", "5",
+    # first status query 10 s after a submission (a tiny job takes ~7 s: queueing and two
+    # snakemake starts); the plugin adds 10 s to the interval after a query that saw no job end
+    "--slurm-init-seconds-before-status-checks", "10",
 ]
 
 
@@ -298,7 +298,7 @@ def test_pipeline_on_slurm_matches_local(slurm_cluster, run_snakemake, tmp_path)
         "--workflow-profile", str(tree / "workflow/profiles/slurm"), *common,
         "--directory", str(slurm_dir),
         # test cluster: no accounting, quick polling, local disk
-        "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "5",
+        "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "10",
         "--latency-wait", "10",
         "--slurm-keep-successful-logs",  # kept to show which SLURM job made each figure
         # smaller training batches than on a real cluster: the test node has 2 CPUs
