@@ -310,7 +310,8 @@ def _result_files(root: Path) -> dict[str, bytes]:
     out = {}
     for path in sorted((root / "results").rglob("*")):
         rel = path.relative_to(root).as_posix()
-        if path.is_file() and not rel.startswith(("results/logs", "results/benchmarks")):
+        skipped = ("results/logs", "results/benchmarks", "results/report")
+        if path.is_file() and not rel.startswith(skipped):
             out[rel] = path.read_bytes()
     return out
 
