@@ -13,7 +13,12 @@ rule claims:
             category="Claims",
             labels={"table": "claims"},
         ),
-        meta="results/tables/claims.meta.json",
+        meta=report(
+            "results/tables/claims.meta.json",
+            caption="../report/provenance.rst",
+            category="Provenance",
+            labels={"file": "claims.meta.json"},
+        ),
     params:
         cfg={name: figure_slice(name) for name in simulation_figures()},
         code=script_code("claims"),
