@@ -11,20 +11,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from linrnn.model import RNN, Teacher, feedback_projection, hidden_basis
+from linrnn.model import RNN, Teacher, feedback_projection, hidden_basis, mode_projection
 from linrnn.modes import integrate_modes
 
 
 def mode_state(rnn: RNN, teacher: Teacher, hidden: str = "student", R=None) -> dict:
     """(a, b, w) of each of the teacher's k modes, and â = diag(U^T R P) if R is given."""
-    P = hidden_basis(rnn, teacher.bases, teacher.k, hidden)
-    U, V = teacher.bases.U[:, : teacher.k], teacher.bases.V[:, : teacher.k]
-    state = {
-        "a": np.einsum("ij,jk,ki->i", U.T, rnn.A, P),
-        "b": np.einsum("ij,jk,ki->i", P.T, rnn.B, V),
-        "w": np.einsum("ij,jk,ki->i", P.T, rnn.W, P),
-    }
+    a, b, w = mode_projection(rnn, teacher.bases, teacher.k, hidden)
+    state = {"a": a, "b": b, "w": w}
     if R is not None:
+        P = hidden_basis(rnn, teacher.bases, teacher.k, hidden)
         state["a_hat"] = feedback_projection(np.asarray(R), P, teacher.bases)
     return state
 
