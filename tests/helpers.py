@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from linrnn.model import RNN
@@ -21,3 +23,18 @@ def max_rel_err(x: RNN, y: RNN) -> float:
         diff, scale = np.max(np.abs(getattr(x, k) - getattr(y, k))), np.max(np.abs(getattr(y, k)))
         errs.append(float(diff / scale if scale > 0 else diff))
     return max(errs)
+
+
+def job_stats(output: str) -> dict[str, int]:
+    """{rule: count} from the 'Job stats' table of a dry run ({} when nothing is to be done)."""
+    if "Nothing to be done" in output:
+        return {}
+    section = output.split("Job stats:", 1)[1]
+    stats = {}
+    for line in section.splitlines()[3:]:
+        m = re.match(r"^(\w+)\s+(\d+)$", line.strip())
+        if not m:
+            break
+        if m.group(1) != "total":
+            stats[m.group(1)] = int(m.group(2))
+    return stats

@@ -9,7 +9,6 @@ workflow/profiles/.
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import pytest
 import yaml
 
 from linrnn import io
+from tests.helpers import job_stats
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ("validation", "low_rank", "reliability")
@@ -32,21 +32,6 @@ def snakemake(*args, cwd, env=None, check=True):
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout}\n{proc.stderr}")
     return proc
-
-
-def job_stats(output: str) -> dict[str, int]:
-    """{rule: count} from the 'Job stats' table of a dry run ({} when nothing is to be done)."""
-    if "Nothing to be done" in output:
-        return {}
-    section = output.split("Job stats:", 1)[1]
-    stats = {}
-    for line in section.splitlines()[3:]:
-        m = re.match(r"^(\w+)\s+(\d+)$", line.strip())
-        if not m:
-            break
-        if m.group(1) != "total":
-            stats[m.group(1)] = int(m.group(2))
-    return stats
 
 
 def dry_run(*args, cwd, env=None) -> dict[str, int]:

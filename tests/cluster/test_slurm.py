@@ -35,6 +35,8 @@ import numpy as np
 import pytest
 import yaml
 
+from tests.helpers import job_stats
+
 pytestmark = pytest.mark.cluster
 
 # Test-cluster flags: no accounting (squeue for the status), and fast status polling.
@@ -50,19 +52,6 @@ SLURM_FLAGS = [
 def log_kind(slurm_log: str) -> str:
     """'rule_flaky' or 'group_batch_ok' from .snakemake/slurm_logs/<kind>/[<wildcards>/]<id>.log"""
     return slurm_log.split("/slurm_logs/", 1)[1].split("/", 1)[0]
-
-
-def job_stats(output: str) -> dict[str, int]:
-    """{rule: count} from the 'Job stats' table that snakemake prints before running."""
-    section = output.split("Job stats:", 1)[1]
-    stats = {}
-    for line in section.splitlines()[3:]:
-        m = re.match(r"^(\w+)\s+(\d+)$", line.strip())
-        if not m:
-            break
-        if m.group(1) != "total":
-            stats[m.group(1)] = int(m.group(2))
-    return stats
 
 
 def test_sbatch_roundtrip(slurm_cluster, tmp_path, record_slurm_jobs):
