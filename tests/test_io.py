@@ -65,6 +65,21 @@ def test_atomic_write_replaces_existing_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["t.txt"]
 
 
+def test_rewrite_sweeps_temporaries_of_a_killed_writer(tmp_path):
+    """SIGKILL cannot run cleanup, so a killed job may leave `.name.tmp<pid>`; the rerun removes it."""
+    import matplotlib.pyplot as plt
+
+    from linrnn.plotting import save_figure
+
+    for name in ("out.npz", "fig.pdf", "fig.png"):
+        (tmp_path / f".{name}.tmp424242").write_bytes(b"half-written")
+    (tmp_path / ".other.npz.tmp424242").write_bytes(b"not ours")
+    io.save_npz(tmp_path / "out.npz", {"a": np.zeros(2)})
+    save_figure(plt.figure(), [tmp_path / "fig.pdf", tmp_path / "fig.png"])
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [".other.npz.tmp424242", "fig.pdf", "fig.png", "out.npz"]
+
+
 def test_table_round_trip_and_sidecar(tmp_path):
     path = tmp_path / "runs.csv"
     columns = {"rule": "rule name", "seed": "seed", "loss": "final loss", "ok": "flag"}

@@ -35,24 +35,33 @@ PROVENANCE_KEY = "provenance"
 # --------------------------------------------------------------------------- atomic writes
 
 
-def _tmp_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}.tmp{os.getpid()}")
+@contextlib.contextmanager
+def atomic_target(path):
+    """Yield a temporary sibling of ``path``; on success ``os.replace`` it onto ``path``.
+
+    A reader (or Snakemake) never sees a half-written ``path``. Temporaries left by an earlier
+    process that was killed mid-write (``.name.tmp<pid>``) are removed first, so an interrupted
+    run leaves no debris once the job is rerun.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{path.name}.tmp*"):
+        stale.unlink(missing_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def atomic_write_bytes(path, data: bytes) -> None:
     """Write bytes to ``path`` via a temporary file and ``os.replace`` (atomic on POSIX)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _tmp_path(path)
-    try:
+    with atomic_target(path) as tmp:
         with open(tmp, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def atomic_write_text(path, text: str) -> None:

@@ -6,13 +6,14 @@ non-optimal manifold red, as in the paper (SPEC §4).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+from linrnn.io import atomic_target  # noqa: E402
 
 RULE_COLORS = {
     "bptt": "#1f4e9c",
@@ -59,11 +60,8 @@ def rule_label(rule: str) -> str:
 def save_figure(fig, paths) -> None:
     """Save to each path (.pdf/.png) byte-reproducibly, atomically (temp name, then rename)."""
     for path in paths:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-        fmt = path.suffix.lstrip(".")
+        fmt = Path(path).suffix.lstrip(".")
         metadata = {"CreationDate": None} if fmt == "pdf" else {"Software": None} if fmt == "png" else None
-        fig.savefig(tmp, format=fmt, metadata=metadata, bbox_inches="tight")
-        os.replace(tmp, path)
+        with atomic_target(path) as tmp:
+            fig.savefig(tmp, format=fmt, metadata=metadata, bbox_inches="tight")
     plt.close(fig)
