@@ -15,9 +15,7 @@ from linrnn.model import RNN
 @pytest.fixture
 def teacher():
     rng = np.random.default_rng(3)
-    return model.make_aligned_teacher(
-        6, 4, 3, [1.5, 1.0, 0.5], [1.2, -0.8, 0.4], [0.6, -0.3, 0.2], rng
-    )
+    return model.make_aligned_teacher(6, 4, 3, [1.5, 1.0, 0.5], [1.2, -0.8, 0.4], [0.6, -0.3, 0.2], rng)
 
 
 def test_mode_diagonal_fraction_hand_built():
@@ -101,6 +99,38 @@ def test_convergence_status():
     assert dg.convergence_status("ok", 1.0, float("nan"), 0.01) == dg.DIVERGED
 
 
+def _relative_loss_brute_force(t, loss, diverged, when):
+    """Straight from the definition: the latest record not after `when`, none after divergence."""
+    if diverged and when > t[-1]:
+        return np.nan
+    earlier = [j for j in range(len(t)) if t[j] <= when]
+    return loss[earlier[-1]] / loss[0] if earlier else np.nan
+
+
+def test_relative_loss_paths_match_definition():
+    rng = np.random.default_rng(7)
+    curves = []
+    for i in range(9):  # different record grids, non-monotone losses, some diverged runs
+        steps = np.sort(rng.choice(np.arange(1, 40), size=6, replace=False))
+        t = 0.05 * np.concatenate([[0], steps])
+        loss = np.exp(-rng.uniform(0.2, 1.5) * np.arange(len(t)))
+        loss[rng.integers(1, len(t))] *= 30.0
+        curves.append((t, 2.0 * loss, i % 4 == 3))
+    times, paths = dg.relative_loss_paths(curves)
+    assert np.all(np.diff(times) > 0) and times[0] == 0.0
+    assert paths.shape == (9, len(times)) and np.isnan(paths).any()
+    for i, curve in enumerate(curves):
+        expected = [_relative_loss_brute_force(*curve, when) for when in times]
+        np.testing.assert_allclose(paths[i], expected, rtol=1e-15)
+    # the last column decides convergence exactly as convergence_status does
+    rel_loss = 0.05
+    status = [
+        dg.convergence_status("diverged" if div else "ok", loss[0], loss[-1], rel_loss) for _, loss, div in curves
+    ]
+    with np.errstate(invalid="ignore"):
+        assert [s == dg.CONVERGED for s in status] == list(paths[:, -1] <= rel_loss)
+
+
 def test_last_finite_index():
     x = np.array([[1.0], [2.0], [np.nan]])
     assert dg.last_finite_index(x) == 1
@@ -118,9 +148,7 @@ def _run(status="ok", n_rec=3, rank_one=True):
     r = rng.standard_normal(n)
     As, Ws, Bs = [], [], []
     for j in range(n_rec):
-        dW = (
-            j * np.outer(r, rng.standard_normal(n)) if rank_one else j * rng.standard_normal((n, n))
-        )
+        dW = j * np.outer(r, rng.standard_normal(n)) if rank_one else j * rng.standard_normal((n, n))
         As.append(A0)
         Ws.append(W0 + 0.01 * dW)
         Bs.append(B0 + 0.01 * j * np.outer(r, rng.standard_normal(d)))
@@ -201,7 +229,7 @@ def test_figures_draw_diverged_runs_without_nan():
     from linrnn import figures
 
     analysis = {"rel_loss": 0.01, "rank_rtol": 1e-8}
-    runs, spectra = [], []
+    runs, spectra, losses = [], [], []
     for rule, status in (("bptt", "ok"), ("rflo", "diverged"), ("tbptt", "ok"), ("eprop", "ok")):
         for seed in (0, 1):
             run = _run(status=status if seed == 1 else "ok", rank_one=rule == "rflo")
@@ -212,10 +240,12 @@ def test_figures_draw_diverged_runs_without_nan():
             row, sp = tables.run_summary(key, run, analysis)
             runs.append(row)
             spectra += sp
+            losses += tables.loss_rows(key, run)
     assert all(np.isfinite(s["singular_value"]) for s in spectra)
     t = {
         "runs": _columns(runs, tables.COLUMNS["runs"]),
         "spectra": _columns(spectra, tables.COLUMNS["spectra"]),
+        "loss": _columns(losses, tables.COLUMNS["loss"]),
     }
     diverged = io_select(t["runs"], rule="rflo", seed=1)
     assert diverged["outcome"][0] == dg.DIVERGED and np.isfinite(diverged["final_loss"][0])
@@ -239,7 +269,15 @@ def test_figures_draw_diverged_runs_without_nan():
         "paper_converged": {"rflo": 13},
         "paper_runs": 20,
     }
-    figures.figure_reliability({"e": t}, cfg)
+    fig = figures.figure_reliability({"e": t}, cfg)
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            assert np.isfinite(np.asarray(line.get_ydata(), dtype=float)).all()
+    # the loss-over-time panel ends at each run's final relative loss (NaN once diverged)
+    for rule, (_, paths) in figures.reliability_paths({"e": t}, cfg).items():
+        r = io_select(t["runs"], rule=rule)
+        final = np.where(r["outcome"] == dg.DIVERGED, np.nan, r["relative_loss"])
+        np.testing.assert_allclose(paths[:, -1], final, rtol=1e-12)
 
 
 def io_select(table, **where):

@@ -147,3 +147,24 @@ def last_finite_index(values: np.ndarray) -> int:
     finite = np.isfinite(flat).all(axis=1)
     idx = np.flatnonzero(finite)
     return int(idx[-1]) if idx.size else -1
+
+
+def relative_loss_paths(curves) -> tuple[np.ndarray, np.ndarray]:
+    """Relative loss L(t)/L(0) of several runs on one learning-time grid.
+
+    curves: one (time, loss, diverged) per run, with the run's recorded times and losses
+    (time[0] = 0 holds the initial loss). Returns (times, paths): times is the union of the
+    recorded times and paths[i, j] the relative loss of run i at its last record at or before
+    times[j]; NaN after the last record of a run that diverged. `convergence_status` of a run
+    is converged exactly when its last entry is ≤ rel_loss.
+    """
+    curves = [(np.asarray(t, float), np.asarray(loss, float), bool(div)) for t, loss, div in curves]
+    if not curves:
+        return np.zeros(0), np.zeros((0, 0))
+    times = np.unique(np.concatenate([t for t, _, _ in curves]))
+    paths = np.full((len(curves), len(times)), np.nan)
+    for i, (t, loss, diverged) in enumerate(curves):
+        idx = np.searchsorted(t, times, side="right") - 1  # last record at or before each time
+        valid = (idx >= 0) & ((times <= t[-1]) | (not diverged))
+        paths[i, valid] = loss[idx[valid]] / loss[0]
+    return times, paths

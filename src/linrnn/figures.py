@@ -16,7 +16,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import LogLocator, NullFormatter
 
 from linrnn import io
-from linrnn.diagnostics import CONVERGED, DIVERGED, NOT_CONVERGED
+from linrnn.diagnostics import CONVERGED, DIVERGED, NOT_CONVERGED, relative_loss_paths
 from linrnn.io import select
 from linrnn.plotting import COLUMN_WIDTH, FULL_WIDTH, rule_color, rule_label, save_figure, use_style
 
@@ -48,9 +48,7 @@ def _log_ticks(axis) -> None:
 
 
 def _threshold(runs: Mapping) -> float | None:
-    values = (
-        np.unique(runs["rel_loss_threshold"]) if len(runs.get("rel_loss_threshold", [])) else []
-    )
+    values = np.unique(runs["rel_loss_threshold"]) if len(runs.get("rel_loss_threshold", [])) else []
     return float(values[0]) if len(values) == 1 else None
 
 
@@ -136,9 +134,7 @@ def figure_validation(tables: Mapping, cfg: Mapping):
                 run = select(runs, rule=rule, seed=seed, mode=mode)
                 if len(run["outcome"]) and run["outcome"][0] == DIVERGED:
                     _mark_divergence(ax, x[-1], y[-1], rule_color(rule))
-                    notes.append(
-                        f"{rule_label(rule)} {mode}: diverged at step {run['diverged_step'][0]}"
-                    )
+                    notes.append(f"{rule_label(rule)} {mode}: diverged at step {run['diverged_step'][0]}")
         ax.set_yscale("log")
         if r == 0:
             ax.set_title("loss $L$")
@@ -165,9 +161,7 @@ def figure_validation(tables: Mapping, cfg: Mapping):
         Line2D([], [], color="k", lw=0.9, ls=(0, (3, 2)), label="per-mode ODE"),
         Line2D([], [], color="0.3", lw=0.6, ls=":", label="teacher $w^*_i$"),
     ]
-    align_handles = [
-        Line2D([], [], color="0.3", ls=ls, label=f"{m} alignment") for m, ls in ALIGN_STYLES.items()
-    ]
+    align_handles = [Line2D([], [], color="0.3", ls=ls, label=f"{m} alignment") for m, ls in ALIGN_STYLES.items()]
     if notes:
         src_handles.append(Line2D([], [], color="0.3", marker="X", ls="none", label="diverged"))
     fig.legend(
@@ -296,12 +290,32 @@ def figure_low_rank(tables: Mapping, cfg: Mapping):
 # --------------------------------------------------------------------------- Figure 3
 
 
+def reliability_paths(tables: Mapping, cfg: Mapping) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """{rule: (learning time, relative loss of each seed)} from the experiment's loss and runs
+    tables (`diagnostics.relative_loss_paths`)."""
+    runs = select(tables[cfg["experiment"]]["runs"], mode=cfg["mode"])
+    loss = select(tables[cfg["experiment"]]["loss"], mode=cfg["mode"])
+    out = {}
+    for rule in cfg["rules"]:
+        r, lr = select(runs, rule=rule), select(loss, rule=rule)
+        curves = []
+        for seed, status in zip(r["seed"], r["train_status"], strict=True):
+            one = select(lr, seed=seed)
+            order = np.argsort(one["time"])
+            curves.append((one["time"][order], one["loss"][order], status != "ok"))
+        out[rule] = relative_loss_paths(curves)
+    return out
+
+
 def figure_reliability(tables: Mapping, cfg: Mapping):
-    """Converged fraction per rule (vs the paper), final relative loss, rank vs loss."""
+    """Converged fraction per rule (vs the paper) at the end and over learning time, final
+    relative loss, rank vs loss."""
     use_style()
     runs = select(tables[cfg["experiment"]]["runs"], mode=cfg["mode"])
     rules = list(cfg["rules"])
-    fig, axes = plt.subplots(1, 3, figsize=(FULL_WIDTH, 2.3), constrained_layout=True)
+    threshold = _threshold(runs)
+    fig, grid = plt.subplots(2, 2, figsize=(FULL_WIDTH, 4.4), constrained_layout=True)
+    axes = grid.ravel()
     # (a) converged counts
     ax = axes[0]
     x = np.arange(len(rules))
@@ -318,8 +332,27 @@ def figure_reliability(tables: Mapping, cfg: Mapping):
     ax.set_ylim(0, 1.18)
     ax.set_ylabel("fraction converged")
     ax.set_title("converged runs (\u25c6 paper)")
-    # (b) final relative loss per run
+    # (b) relative loss over learning time (median and range over seeds): the counts in (a)
+    # are read at the end of a budget the paper does not state
     ax = axes[1]
+    for rule, (times, paths) in reliability_paths(tables, cfg).items():
+        if not paths.size:
+            continue
+        with np.errstate(all="ignore"):
+            live = np.isfinite(paths).any(axis=0)
+            lo, mid, hi = (np.nanquantile(paths[:, live], q, axis=0) for q in (0.0, 0.5, 1.0))
+        ax.fill_between(times[live], lo, hi, color=rule_color(rule), alpha=0.18, lw=0)
+        ax.plot(times[live], mid, color=rule_color(rule), label=rule_label(rule))
+    ax.set_yscale("log")
+    _log_ticks(ax.yaxis)
+    if threshold is not None:
+        ax.axhline(threshold, color="0.4", lw=0.7, ls=":")
+    ax.set_xlabel("learning time $\\eta k$")
+    ax.set_ylabel("loss / initial loss")
+    ax.set_title("loss over training (median, range)")
+    ax.legend(frameon=False, fontsize=6, loc="best")
+    # (c) final relative loss per run
+    ax = axes[2]
     rng_jitter = np.linspace(-0.25, 0.25, 41)
     for j, rule in enumerate(rules):
         r = select(runs, rule=rule)
@@ -343,12 +376,11 @@ def figure_reliability(tables: Mapping, cfg: Mapping):
     _log_ticks(ax.yaxis)
     ax.set_xticks(x, [rule_label(r) for r in rules])
     ax.set_ylabel("final loss / initial loss")
-    threshold = _threshold(runs)
     if threshold is not None:
         ax.axhline(threshold, color="0.4", lw=0.7, ls=":")
     ax.set_title("final loss (dotted: criterion)")
-    # (c) effective rank vs relative loss
-    ax = axes[2]
+    # (d) effective rank vs relative loss
+    ax = axes[3]
     for rule in rules:
         r = select(runs, rule=rule)
         for outcome, marker in OUTCOME_MARKERS.items():
@@ -373,18 +405,14 @@ def figure_reliability(tables: Mapping, cfg: Mapping):
     ax.set_xlabel("final loss / initial loss")
     ax.set_ylabel("effective rank of $W_K-W_0$")
     ax.set_title("rank of the learned change")
-    handles = [
-        Line2D([], [], color=rule_color(r), marker="s", ls="none", label=rule_label(r))
-        for r in rules
-    ]
+    handles = [Line2D([], [], color=rule_color(r), marker="s", ls="none", label=rule_label(r)) for r in rules]
     handles += [
-        Line2D([], [], color="0.4", marker=m, ls="none", label=OUTCOME_LABELS[o])
-        for o, m in OUTCOME_MARKERS.items()
+        Line2D([], [], color="0.4", marker=m, ls="none", label=OUTCOME_LABELS[o]) for o, m in OUTCOME_MARKERS.items()
     ]
     ax.legend(handles=handles, frameon=False, fontsize=6, loc="best")
-    for ax, label in zip(axes, "abc", strict=True):
+    for ax, label in zip(axes, "abcd", strict=True):
         _panel_label(ax, label)
     return fig
 
 
-__all__ = ["COLUMN_WIDTH", "figure_low_rank", "figure_reliability", "figure_validation", "save"]
+__all__ = ["COLUMN_WIDTH", "figure_low_rank", "figure_reliability", "figure_validation", "reliability_paths", "save"]
