@@ -34,7 +34,6 @@ wildcard_constraints:
     seed="[0-9]+",
 
 
-
 include: "workflow/rules/data.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/diagnostics.smk"

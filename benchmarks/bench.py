@@ -54,9 +54,7 @@ def best_time(f, min_time=0.3, min_reps=3, max_reps=30):
     f()
     times = []
     start = time.perf_counter()
-    while len(times) < min_reps or (
-        time.perf_counter() - start < min_time and len(times) < max_reps
-    ):
+    while len(times) < min_reps or (time.perf_counter() - start < min_time and len(times) < max_reps):
         t0 = time.perf_counter()
         f()
         times.append(time.perf_counter() - t0)
@@ -117,9 +115,7 @@ def sampled_flops(rule, n, d, o, T, batch, tau=TAU):
 def stable(rng, n, d, o, radius):
     W = rng.standard_normal((n, n))
     W *= radius / np.max(np.abs(np.linalg.eigvals(W)))
-    return RNN(
-        rng.standard_normal((o, n)) / np.sqrt(n), W, rng.standard_normal((n, d)) / np.sqrt(d)
-    )
+    return RNN(rng.standard_normal((o, n)) / np.sqrt(n), W, rng.standard_normal((n, d)) / np.sqrt(d))
 
 
 def problem(n, d, o, T, batch, seed=0):
@@ -131,16 +127,11 @@ def problem(n, d, o, T, batch, seed=0):
 
 
 def rel_err(x: RNN, y: RNN) -> float:
-    return max(
-        float(np.max(np.abs(getattr(x, k) - getattr(y, k))) / np.max(np.abs(getattr(y, k))))
-        for k in "AWB"
-    )
+    return max(float(np.max(np.abs(getattr(x, k) - getattr(y, k))) / np.max(np.abs(getattr(y, k)))) for k in "AWB")
 
 
 def ref_sampled(rule, student, teacher, opts, x):
-    return reference_update(
-        rule, student, teacher, x, tau=opts.tau, w_hat=opts.w_hat, feedback=opts.feedback
-    )
+    return reference_update(rule, student, teacher, x, tau=opts.tau, w_hat=opts.w_hat, feedback=opts.feedback)
 
 
 def ref_expected(rule, student, teacher, opts):
@@ -327,9 +318,7 @@ def main():
         scan_T_settings=dict(n=64, d=8, o=4, batch=32),
         quick=args.quick,
     )
-    (OUT / ("steps_quick.json" if args.quick else "steps.json")).write_text(
-        json.dumps(result, indent=1)
-    )
+    (OUT / ("steps_quick.json" if args.quick else "steps.json")).write_text(json.dumps(result, indent=1))
     if not args.quick:
         from benchmarks import report
 

@@ -20,8 +20,9 @@ def main() -> None:
         r = get_rule(rule)
         t_best, _, _ = best_time(lambda r=r: r.sampled(student, teacher, opts, x))
         rate = sampled_flops(rule, n, d, o, T, batch) / t_best / 1e9
-        print(f"| {rule} | {t_best * 1e3:.1f} | {rate:.1f} | {rate / peak:.0%} | {peak:.1f} |"
-              f" {os.getloadavg()[0]:.1f} |")
+        print(
+            f"| {rule} | {t_best * 1e3:.1f} | {rate:.1f} | {rate / peak:.0%} | {peak:.1f} | {os.getloadavg()[0]:.1f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Write the docs claims summary (docs/claims.md) from a claims.csv (linrnn.claims.markdown_table).
 
-    .venv/bin/python scripts/claims_markdown.py results/tables/claims.csv docs/claims.md [config]
+.venv/bin/python scripts/claims_markdown.py results/tables/claims.csv docs/claims.md [config]
 """
 
 import sys

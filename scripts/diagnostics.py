@@ -12,9 +12,7 @@ def main(smk) -> None:
             inits[int(io.npz_provenance(path)["wildcards"]["seed"])] = io.load_npz(path)
         runs = [(io.npz_provenance(p), io.load_npz(p)) for p in smk.input.runs]
         odes = [(io.npz_provenance(p), io.load_npz(p)) for p in smk.input.odes]
-        result = tables.experiment_tables(
-            teacher, inits, runs, odes, cfg["analysis"], cfg["hidden_basis"]
-        )
+        result = tables.experiment_tables(teacher, inits, runs, odes, cfg["analysis"], cfg["hidden_basis"])
         prov = io.job_provenance(smk)
         for name, rows in result.items():
             io.write_table(smk.output[name], rows, tables.COLUMNS[name], prov)

@@ -8,9 +8,7 @@ def main(smk) -> None:
         cfg = smk.params.cfg
         cv = cfg["convergence"]
         cases = [
-            dict(
-                c, teacher=(c["teacher"]["a_star"], c["teacher"]["b_star"], c["teacher"]["w_star"])
-            )
+            dict(c, teacher=(c["teacher"]["a_star"], c["teacher"]["b_star"], c["teacher"]["w_star"]))
             for c in cv["cases"]
         ]
         rows = theory.convergence_rows(

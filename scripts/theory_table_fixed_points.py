@@ -9,9 +9,7 @@ def main(smk) -> None:
     with io.job_log(smk.log[0]) as log:
         cfg = smk.params.cfg
         r, fp = cfg["rates"], cfg["fixed_points"]
-        settings = theory.rule_settings(
-            cfg["rules"], taus=r["taus"], a_hats=r["a_hats"], w_hats=r["w_hats"]
-        )
+        settings = theory.rule_settings(cfg["rules"], taus=r["taus"], a_hats=r["a_hats"], w_hats=r["w_hats"])
         teachers = [(t["a_star"], t["b_star"], t["w_star"]) for t in fp["teachers"]]
         rows = theory.fixed_point_rows(
             teachers,

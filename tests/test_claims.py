@@ -29,16 +29,30 @@ def _modes(perturb_ab=0.0):
                 bump = perturb_ab * (mode == "expected")
                 for tk, f in zip(t, frac, strict=True):
                     rows.append(
-                        dict(rule=rule, seed=0, mode=mode, mode_index=i, time=tk,
-                             a=a_s * np.sqrt(f) + bump, b=b_s * np.sqrt(f), w=w_s * f,
-                             a_star=a_s, b_star=b_s, w_star=w_s)
+                        dict(
+                            rule=rule,
+                            seed=0,
+                            mode=mode,
+                            mode_index=i,
+                            time=tk,
+                            a=a_s * np.sqrt(f) + bump,
+                            b=b_s * np.sqrt(f),
+                            w=w_s * f,
+                            a_star=a_s,
+                            b_star=b_s,
+                            w_star=w_s,
+                        )
                     )
     return _table(rows)
 
 
 def _alignment():
-    rows = [dict(rule=r, seed=0, mode="expected", metric=m, value=v)
-            for r in RULES for m in ("recurrent", "input", "output") for v in (0.1, 0.9)]
+    rows = [
+        dict(rule=r, seed=0, mode="expected", metric=m, value=v)
+        for r in RULES
+        for m in ("recurrent", "input", "output")
+        for v in (0.1, 0.9)
+    ]
     return _table(rows)
 
 
@@ -47,60 +61,123 @@ def _runs(o, ranks, outcomes=None, eff=None):
     rows = []
     for rule, rank in ranks.items():
         for seed, outcome in enumerate((outcomes or {}).get(rule, ["converged"])):
-            rows.append(dict(rule=rule, mode="expected", seed=seed, o=o, rank_W=rank,
-                             rank_B=min(rank, o) if rule in ("rflo",) else rank,
-                             effective_rank_W=(eff or {}).get(rule, float(rank)),
-                             outcome=outcome, relative_loss=0.001))
+            rows.append(
+                dict(
+                    rule=rule,
+                    mode="expected",
+                    seed=seed,
+                    o=o,
+                    rank_W=rank,
+                    rank_B=min(rank, o) if rule in ("rflo",) else rank,
+                    effective_rank_W=(eff or {}).get(rule, float(rank)),
+                    outcome=outcome,
+                    relative_loss=0.001,
+                )
+            )
     return _table(rows)
 
 
 def _theory(detour_branch=-1, end_ab=1.0):
-    rates = _table(theory.rates_table(
-        list(RULES), [-3.0, -1.0, -0.1, 0.1, 1.0, 3.0], [0.0, 0.3, 0.9], [1.0],
-        taus=[1], a_hats=[1.0], w_hats=[0.0]))
-    fp = _table([
-        dict(rule=r, tau={"bptt": np.inf, "tbptt": 1.0, "rflo": np.nan}[r],
-             a_hat=1.0 if r == "rflo" else np.nan, w_hat=0.0 if r == "rflo" else np.nan,
-             a_star=1.0, b_star=1.0, w_star=0.5, n_optimal_pos=2, n_optimal_neg=2,
-             n_nonoptimal=0 if r == "rflo" else 5, n_other=0, max_residual=1e-15)
-        for r in RULES])
-    conv = _table([
-        dict(case="detour", rule=r, a_star=1.0, b_star=1.0, w_star=0.8, a0=1.0, b0=1.0, w0=0.6,
-             a_hat=-0.1, w_hat=0.5, t_conv=30.0 if r == "rflo" else 2.0,
-             end_a=float(detour_branch) if r == "rflo" else 1.0,
-             end_b=end_ab * (float(detour_branch) if r == "rflo" else 1.0), end_w=0.8,
-             branch=detour_branch if r == "rflo" else 1, final_loss=0.0)
-        for r in RULES])
+    rates = _table(
+        theory.rates_table(
+            list(RULES), [-3.0, -1.0, -0.1, 0.1, 1.0, 3.0], [0.0, 0.3, 0.9], [1.0], taus=[1], a_hats=[1.0], w_hats=[0.0]
+        )
+    )
+    fp = _table(
+        [
+            dict(
+                rule=r,
+                tau={"bptt": np.inf, "tbptt": 1.0, "rflo": np.nan}[r],
+                a_hat=1.0 if r == "rflo" else np.nan,
+                w_hat=0.0 if r == "rflo" else np.nan,
+                a_star=1.0,
+                b_star=1.0,
+                w_star=0.5,
+                n_optimal_pos=2,
+                n_optimal_neg=2,
+                n_nonoptimal=0 if r == "rflo" else 5,
+                n_other=0,
+                max_residual=1e-15,
+            )
+            for r in RULES
+        ]
+    )
+    conv = _table(
+        [
+            dict(
+                case="detour",
+                rule=r,
+                a_star=1.0,
+                b_star=1.0,
+                w_star=0.8,
+                a0=1.0,
+                b0=1.0,
+                w0=0.6,
+                a_hat=-0.1,
+                w_hat=0.5,
+                t_conv=30.0 if r == "rflo" else 2.0,
+                end_a=float(detour_branch) if r == "rflo" else 1.0,
+                end_b=end_ab * (float(detour_branch) if r == "rflo" else 1.0),
+                end_w=0.8,
+                branch=detour_branch if r == "rflo" else 1,
+                final_loss=0.0,
+            )
+            for r in RULES
+        ]
+    )
     return {"rates": rates, "fixed_points": fp, "convergence": conv}
 
 
 FIGURES = {
-    "validation": dict(experiment="val", seed=0, rules=list(RULES), dominant_modes=2,
-                       ode_tolerance=0.1),
-    "low_rank": dict(experiment="r1", seed=0, mode="expected",
-                     rules=["bptt", "eprop", "tbptt", "rflo"],
-                     rank_experiments=["r1", "r2"], rank_rule="rflo"),
-    "reliability": dict(experiment="r1", mode="expected", rules=["bptt", "tbptt", "rflo", "eprop"],
-                        paper_converged={"bptt": 20, "tbptt": 20, "rflo": 13, "eprop": 12},
-                        paper_runs=20),
-    "sequence_loss": dict(experiment="seq", reference="val", seed=0, rules=list(RULES),
-                          dominant_modes=2, ode_tolerance=0.1, rank_experiments=["sr1"],
-                          rank_rule="rflo"),
+    "validation": dict(experiment="val", seed=0, rules=list(RULES), dominant_modes=2, ode_tolerance=0.1),
+    "low_rank": dict(
+        experiment="r1",
+        seed=0,
+        mode="expected",
+        rules=["bptt", "eprop", "tbptt", "rflo"],
+        rank_experiments=["r1", "r2"],
+        rank_rule="rflo",
+    ),
+    "reliability": dict(
+        experiment="r1",
+        mode="expected",
+        rules=["bptt", "tbptt", "rflo", "eprop"],
+        paper_converged={"bptt": 20, "tbptt": 20, "rflo": 13, "eprop": 12},
+        paper_runs=20,
+    ),
+    "sequence_loss": dict(
+        experiment="seq",
+        reference="val",
+        seed=0,
+        rules=list(RULES),
+        dominant_modes=2,
+        ode_tolerance=0.1,
+        rank_experiments=["sr1"],
+        rank_rule="rflo",
+    ),
 }
 
 
 def _inputs(rflo_rank_o1=1, perturb_ab=0.0, seq_rflo_rank=1):
-    good = {"bptt": ["converged"] * 4, "tbptt": ["converged"] * 4,
-            "rflo": ["converged", "converged", "diverged", "not_converged"],
-            "eprop": ["converged", "diverged", "converged", "diverged"]}
-    val = {"modes": _modes(perturb_ab), "alignment": _alignment(),
-           "runs": _runs(4, {r: 4 for r in RULES})}
+    good = {
+        "bptt": ["converged"] * 4,
+        "tbptt": ["converged"] * 4,
+        "rflo": ["converged", "converged", "diverged", "not_converged"],
+        "eprop": ["converged", "diverged", "converged", "diverged"],
+    }
+    val = {"modes": _modes(perturb_ab), "alignment": _alignment(), "runs": _runs(4, {r: 4 for r in RULES})}
     seq = {"modes": _modes(), "alignment": _alignment(), "runs": _runs(4, {r: 4 for r in RULES})}
     return {
         "val": val,
         "seq": seq,
-        "r1": {"runs": _runs(1, {"bptt": 6, "eprop": 3, "tbptt": 2, "rflo": rflo_rank_o1}, good,
-                             eff={"bptt": 5.0, "eprop": 2.5, "tbptt": 1.5, "rflo": 1.0})},
+        "r1": {
+            "runs": _runs(
+                1,
+                {"bptt": 6, "eprop": 3, "tbptt": 2, "rflo": rflo_rank_o1},
+                good,
+                eff={"bptt": 5.0, "eprop": 2.5, "tbptt": 1.5, "rflo": 1.0},
+            )
+        },
         "r2": {"runs": _runs(2, {"rflo": 2})},
         "sr1": {"runs": _runs(1, {"rflo": seq_rflo_rank, "bptt": 5})},
     }
@@ -178,8 +255,7 @@ def test_detour_to_nearest_branch_fails():
 
 
 def test_reliability_criterion():
-    runs = _runs(1, {"bptt": 1, "rflo": 1},
-                 {"bptt": ["converged"] * 3 + ["diverged"], "rflo": ["converged"] * 4})
+    runs = _runs(1, {"bptt": 1, "rflo": 1}, {"bptt": ["converged"] * 3 + ["diverged"], "rflo": ["converged"] * 4})
     rows = claims.reliability_claims(runs, FIGURES["reliability"] | {"rules": ["bptt", "rflo"]})
     assert [r["passed"] for r in rows] == [False, False]
 

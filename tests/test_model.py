@@ -53,8 +53,7 @@ def test_student_hidden_basis_recovers_modes_up_to_sign_and_rotation():
     # Rotating the student's hidden space changes nothing it can observe.
     Q = np.linalg.qr(rng.standard_normal((6, 6)))[0]
     rotated = RNN(s.A @ Q.T, Q @ s.W @ Q.T, Q @ s.B)
-    np.testing.assert_allclose(mode_projection(rotated, t.bases, 2, hidden="student"),
-                               (a, b, w), atol=1e-12)
+    np.testing.assert_allclose(mode_projection(rotated, t.bases, 2, hidden="student"), (a, b, w), atol=1e-12)
 
 
 def test_aligned_feedback_has_mode_values():
@@ -71,8 +70,10 @@ def test_aligned_feedback_has_mode_values():
         (lambda rng: make_aligned_teacher(0, 2, 2, [1], [1], [0.5], rng), "n must be a positive"),
         (lambda rng: make_aligned_teacher(3, -1, 2, [1], [1], [0.5], rng), "d must be a positive"),
         (lambda rng: make_aligned_teacher(3, 2, 2, [1], [1], [1.0], rng), r"\|w_star\| < 1"),
-        (lambda rng: make_aligned_teacher(3, 2, 2, [1, 1, 1], [1, 1, 1], [0, 0, 0], rng),
-         r"k=3 exceeds min\(n, d, o\)=2"),
+        (
+            lambda rng: make_aligned_teacher(3, 2, 2, [1, 1, 1], [1, 1, 1], [0, 0, 0], rng),
+            r"k=3 exceeds min\(n, d, o\)=2",
+        ),
         (lambda rng: make_aligned_teacher(3, 2, 2, [1, 1], [1], [0.2], rng), "one value per mode"),
         (lambda rng: RuleOptions(w_hat=-1.2), r"\|w_hat\| < 1"),
         (lambda rng: RuleOptions(tau=0), "tau must be a positive integer"),
@@ -81,11 +82,12 @@ def test_aligned_feedback_has_mode_values():
         (lambda rng: RNN(np.ones((2, 3)), np.ones((3, 4)), np.ones((3, 1))), "W must be square"),
         (lambda rng: RNN(np.ones((2, 4)), np.eye(3), np.ones((3, 1))), "A must have n=3"),
         (lambda rng: random_student(3, 2, 2, -0.1, rng), "scale must be a positive"),
-        (lambda rng: run(RNN(np.ones((1, 2)), np.eye(2), np.ones((2, 3))), np.ones((4, 5, 2))),
-         r"x must have shape \(batch, T, d=3\)"),
+        (
+            lambda rng: run(RNN(np.ones((1, 2)), np.eye(2), np.ones((2, 3))), np.ones((4, 5, 2))),
+            r"x must have shape \(batch, T, d=3\)",
+        ),
         (lambda rng: RuleOptions().require_feedback(2, 3), "needs a feedback matrix"),
-        (lambda rng: RuleOptions(feedback=np.ones((3, 2))).require_feedback(2, 3),
-         r"shape \(o=2, n=3\)"),
+        (lambda rng: RuleOptions(feedback=np.ones((3, 2))).require_feedback(2, 3), r"shape \(o=2, n=3\)"),
     ],
 )
 def test_bad_input_raises_value_error_naming_the_argument(call, match):

@@ -53,12 +53,8 @@ def test_closed_forms_equal_finite_t_sums(rule, tau):
     a_star, b_star, w_star = 0.8, -1.3, 0.7
     a_hat, w_hat = -0.6, 0.5
     for a, b, w in zip(*random_points(rng, n=4), strict=True):
-        brute = finite_t_updates(
-            rule, a, b, w, a_star, b_star, w_star, 2000, tau=tau, a_hat=a_hat, w_hat=w_hat
-        )
-        closed = modes.mode_update(
-            rule, a, b, w, a_star, b_star, w_star, tau=tau, a_hat=a_hat, w_hat=w_hat
-        )
+        brute = finite_t_updates(rule, a, b, w, a_star, b_star, w_star, 2000, tau=tau, a_hat=a_hat, w_hat=w_hat)
+        closed = modes.mode_update(rule, a, b, w, a_star, b_star, w_star, tau=tau, a_hat=a_hat, w_hat=w_hat)
         np.testing.assert_allclose(closed, brute, rtol=1e-10, atol=1e-12)
 
 
@@ -68,9 +64,7 @@ def test_tbptt_tau_one_is_the_one_step_form():
     c, ws = 0.8 * 1.5, -0.4
     _, db, dw = modes.tbptt_mode_update(a, b, w, 0.8, 1.5, ws, tau=1)
     np.testing.assert_allclose(db, a * (a * b - c), rtol=1e-13)
-    np.testing.assert_allclose(
-        dw, a * b * (a * b * w / (1 - w**2) - c * ws / (1 - w * ws)), rtol=1e-12, atol=1e-14
-    )
+    np.testing.assert_allclose(dw, a * b * (a * b * w / (1 - w**2) - c * ws / (1 - w * ws)), rtol=1e-12, atol=1e-14)
 
 
 def test_tbptt_approaches_bptt_as_tau_grows():
@@ -78,8 +72,7 @@ def test_tbptt_approaches_bptt_as_tau_grows():
     a, b, w = random_points(rng, w_max=0.8)
     full = np.array(modes.bptt_mode_update(a, b, w, 1.0, 0.7, 0.6))
     gaps = [
-        np.max(np.abs(np.array(modes.tbptt_mode_update(a, b, w, 1.0, 0.7, 0.6, tau=t)) - full))
-        for t in (1, 5, 20, 80)
+        np.max(np.abs(np.array(modes.tbptt_mode_update(a, b, w, 1.0, 0.7, 0.6, tau=t)) - full)) for t in (1, 5, 20, 80)
     ]
     assert all(g2 < g1 for g1, g2 in zip(gaps, gaps[1:], strict=False))
     assert gaps[-1] < 1e-6
@@ -88,9 +81,7 @@ def test_tbptt_approaches_bptt_as_tau_grows():
 
 
 def test_tbptt_is_finite_at_w_zero():
-    out = modes.tbptt_mode_update(
-        np.array([0.5, -1.0]), np.array([2.0, 0.3]), 0.0, 1.0, 1.0, 0.0, tau=4
-    )
+    out = modes.tbptt_mode_update(np.array([0.5, -1.0]), np.array([2.0, 0.3]), 0.0, 1.0, 1.0, 0.0, tau=4)
     assert np.all(np.isfinite(out))
 
 
@@ -119,9 +110,7 @@ def test_bptt_is_the_gradient_of_the_loss():
         p[j] += h
         m[j] -= h
         grads.append((modes.mode_loss(*p, *teacher) - modes.mode_loss(*m, *teacher)) / (2 * h))
-    np.testing.assert_allclose(
-        modes.bptt_mode_update(a, b, w, *teacher), grads, rtol=1e-6, atol=1e-8
-    )
+    np.testing.assert_allclose(modes.bptt_mode_update(a, b, w, *teacher), grads, rtol=1e-6, atol=1e-8)
 
 
 def test_loss_closed_form_and_finite_t():
@@ -129,16 +118,11 @@ def test_loss_closed_form_and_finite_t():
     a, b, w = random_points(rng)
     a_s, b_s, w_s = 0.7, 1.4, 0.6
     c = a_s * b_s
-    expanded = 0.5 * (
-        a**2 * b**2 / (1 - w**2) - 2 * a * b * c / (1 - w * w_s) + c**2 / (1 - w_s**2)
-    )
+    expanded = 0.5 * (a**2 * b**2 / (1 - w**2) - 2 * a * b * c / (1 - w * w_s) + c**2 / (1 - w_s**2))
     np.testing.assert_allclose(modes.mode_loss(a, b, w, a_s, b_s, w_s), expanded, rtol=1e-10)
-    np.testing.assert_allclose(
-        modes.mode_loss(a, b, w, a_s, b_s, w_s, T=2000), expanded, rtol=1e-10
-    )
+    np.testing.assert_allclose(modes.mode_loss(a, b, w, a_s, b_s, w_s, T=2000), expanded, rtol=1e-10)
     brute = [
-        0.5 * sum((ai * bi * wi**k - c * w_s**k) ** 2 for k in range(5))
-        for ai, bi, wi in zip(a, b, w, strict=True)
+        0.5 * sum((ai * bi * wi**k - c * w_s**k) ** 2 for k in range(5)) for ai, bi, wi in zip(a, b, w, strict=True)
     ]
     np.testing.assert_allclose(modes.mode_loss(a, b, w, a_s, b_s, w_s, T=5), brute, rtol=1e-12)
     assert modes.mode_loss(0.0, 0.0, 0.3, a_s, b_s, w_s) == pytest.approx(c**2 / (2 * (1 - w_s**2)))
@@ -202,15 +186,11 @@ def test_integrate_many_modes_at_once_equals_one_by_one():
         np.array([1.0, 0.5, 1.0]),
         np.array([0.5, -0.3, 0.8]),
     )
-    together = modes.integrate_modes(
-        "rflo", a0, b0, w0, a_s, b_s, w_s, t, a_hat=np.array([1.0, -1.0, 0.5]), w_hat=0.2
-    )
+    together = modes.integrate_modes("rflo", a0, b0, w0, a_s, b_s, w_s, t, a_hat=np.array([1.0, -1.0, 0.5]), w_hat=0.2)
     assert together["status"] == "ok"
     assert together["a"].shape == (11, 3) and together["loss"].shape == (11,)
     for i, ah in enumerate([1.0, -1.0, 0.5]):
-        alone = modes.integrate_modes(
-            "rflo", a0[i], b0[i], w0[i], a_s[i], b_s[i], w_s[i], t, a_hat=ah, w_hat=0.2
-        )
+        alone = modes.integrate_modes("rflo", a0[i], b0[i], w0[i], a_s[i], b_s[i], w_s[i], t, a_hat=ah, w_hat=0.2)
         # equal up to the solver's error (the step sizes differ; dense output ~1e-7)
         np.testing.assert_allclose(alone["a"][:, 0], together["a"][:, i], rtol=1e-5, atol=1e-8)
         np.testing.assert_allclose(alone["w"][:, 0], together["w"][:, i], rtol=1e-5, atol=1e-8)
@@ -224,9 +204,7 @@ def test_bptt_flow_decreases_loss_and_matches_small_euler_steps():
     theta, eta = np.array([0.3, -0.2, 0.1]), 1e-4
     for _ in range(30000):
         theta = theta - eta * np.array(modes.bptt_mode_update(*theta, 1.0, 1.5, 0.6))
-    np.testing.assert_allclose(
-        theta, [out["a"][-1, 0], out["b"][-1, 0], out["w"][-1, 0]], atol=2e-4
-    )
+    np.testing.assert_allclose(theta, [out["a"][-1, 0], out["b"][-1, 0], out["w"][-1, 0]], atol=2e-4)
 
 
 def test_leaving_the_stable_region_stops_integration():

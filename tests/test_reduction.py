@@ -30,13 +30,13 @@ def test_non_aligned_student_follows_the_ode_after_a_transient(rule):
     teacher = make_aligned_teacher(6, 4, 4, A_STAR, A_STAR, W_STAR, rng)
     student = random_student(6, 4, 4, 0.05, rng)
     R = random_feedback(4, 6, rng)
-    res = train(rule, student, teacher.rnn, opts=RuleOptions(feedback=R), eta=0.01, steps=1500,
-                record_every=25)
+    res = train(rule, student, teacher.rnn, opts=RuleOptions(feedback=R), eta=0.01, steps=1500, record_every=25)
     start = 20  # learning time 5: past the alignment transient
-    ode = ode_from_state(rule, RNN(res.A[start], res.W[start], res.B[start]), teacher,
-                         res.time[start:], R=R)
-    sim = [mode_state(RNN(a, w, b), teacher, "student") for a, w, b in
-           zip(res.A[start:], res.W[start:], res.B[start:], strict=False)]
+    ode = ode_from_state(rule, RNN(res.A[start], res.W[start], res.B[start]), teacher, res.time[start:], R=R)
+    sim = [
+        mode_state(RNN(a, w, b), teacher, "student")
+        for a, w, b in zip(res.A[start:], res.W[start:], res.B[start:], strict=False)
+    ]
     sim_ab = np.array([s["a"] * s["b"] for s in sim])
     sim_w = np.array([s["w"] for s in sim])
     dominant = slice(0, 2)

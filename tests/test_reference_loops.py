@@ -23,9 +23,7 @@ def test_sampled_update_equals_loop_reference(rule, tau, loss):
     x = sample_inputs(rng, batch, T, d)
     opts = RuleOptions(tau=tau, w_hat=0.4, feedback=R, loss=loss)
     package = get_rule(rule).sampled(student, teacher, opts, x)
-    reference = reference_update(
-        rule, student, teacher, x, tau=tau, w_hat=0.4, feedback=R, loss=loss
-    )
+    reference = reference_update(rule, student, teacher, x, tau=tau, w_hat=0.4, feedback=R, loss=loss)
     assert max_rel_err(package, reference) < 1e-12
 
 

@@ -58,8 +58,9 @@ def test_expected_equals_monte_carlo_mean_of_sampled(setup, rule, tau):
     rng = np.random.default_rng(hash((rule, tau)) % 2**32)
     T, groups, per_group = 8, 80, 500
     opts = options(R, tau)
-    samples = [get_rule(rule).sampled(student, teacher, opts, sample_inputs(rng, per_group, T, D))
-               for _ in range(groups)]
+    samples = [
+        get_rule(rule).sampled(student, teacher, opts, sample_inputs(rng, per_group, T, D)) for _ in range(groups)
+    ]
     exact = get_rule(rule).expected(student, teacher, opts, T)
     for name in "AWB":
         stack = np.stack([getattr(s, name) for s in samples])
@@ -73,8 +74,7 @@ def test_finite_T_converges_to_infinite_T(setup, rule, tau):
     student, teacher, R = setup
     opts = options(R, tau)
     limit = get_rule(rule).expected(student, teacher, opts, None)
-    errors = [max_rel_err(get_rule(rule).expected(student, teacher, opts, T), limit)
-              for T in (5, 20, 80, 320)]
+    errors = [max_rel_err(get_rule(rule).expected(student, teacher, opts, T), limit) for T in (5, 20, 80, 320)]
     assert all(b < a for a, b in zip(errors, errors[1:], strict=False) if a > 1e-13)
     assert errors[-1] < 1e-12
 
@@ -87,15 +87,22 @@ def test_tbptt_with_window_at_least_T_is_bptt(setup, T):
         tb = get_rule("tbptt").expected(student, teacher, options(R, tau), T)
         assert max_rel_err(tb, bptt) < 1e-13
         x = sample_inputs(np.random.default_rng(T), 3, T, D)
-        assert max_rel_err(get_rule("tbptt").sampled(student, teacher, options(R, tau), x),
-                           get_rule("bptt").sampled(student, teacher, options(R), x)) < 1e-13
+        assert (
+            max_rel_err(
+                get_rule("tbptt").sampled(student, teacher, options(R, tau), x),
+                get_rule("bptt").sampled(student, teacher, options(R), x),
+            )
+            < 1e-13
+        )
 
 
 def test_tbptt_window_grows_to_bptt_at_infinite_T(setup):
     student, teacher, R = setup
     bptt = get_rule("bptt").expected(student, teacher, options(R), None)
-    errs = [max_rel_err(get_rule("tbptt").expected(student, teacher, options(R, tau), None), bptt)
-            for tau in (1, 4, 16, 64, 256)]
+    errs = [
+        max_rel_err(get_rule("tbptt").expected(student, teacher, options(R, tau), None), bptt)
+        for tau in (1, 4, 16, 64, 256)
+    ]
     assert errs[-1] < 1e-12 and errs[0] > 1e-3
 
 

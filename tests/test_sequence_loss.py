@@ -24,8 +24,7 @@ def test_sequence_loss_closed_form_matches_monte_carlo(setup):
     student, teacher, _ = setup
     rng = np.random.default_rng(0)
     T = 7
-    samples = [empirical_loss(student, teacher, sample_inputs(rng, 1000, T, D), "sequence")
-               for _ in range(60)]
+    samples = [empirical_loss(student, teacher, sample_inputs(rng, 1000, T, D), "sequence") for _ in range(60)]
     se = np.std(samples) / np.sqrt(len(samples))
     assert abs(np.mean(samples) - expected_loss(student, teacher, T, "sequence")) < 5 * se
 
@@ -44,8 +43,7 @@ def test_sequence_expected_equals_monte_carlo(setup, rule, tau):
     rng = np.random.default_rng(5)
     T, groups = 6, 80
     opts = RuleOptions(tau=tau, w_hat=0.4, feedback=R, loss="sequence")
-    samples = [get_rule(rule).sampled(student, teacher, opts, sample_inputs(rng, 400, T, D))
-               for _ in range(groups)]
+    samples = [get_rule(rule).sampled(student, teacher, opts, sample_inputs(rng, 400, T, D)) for _ in range(groups)]
     exact = get_rule(rule).expected(student, teacher, opts, T)
     for name in "AWB":
         stack = np.stack([getattr(s, name) for s in samples])
@@ -59,8 +57,7 @@ def test_sequence_and_final_updates_share_the_infinite_T_limit(setup, rule, tau)
     student, teacher, R = setup
     opts = RuleOptions(tau=tau, w_hat=0.4, feedback=R, loss="sequence")
     limit = get_rule(rule).expected(student, teacher, opts, None)
-    errs = [max_rel_err(get_rule(rule).expected(student, teacher, opts, T), limit)
-            for T in (50, 200, 800)]
+    errs = [max_rel_err(get_rule(rule).expected(student, teacher, opts, T), limit) for T in (50, 200, 800)]
     # the correction is O(1/T): quartering 1/T quarters the error
     assert errs[2] < errs[1] < errs[0]
     assert 3.0 < errs[1] / errs[2] < 5.0
@@ -72,7 +69,18 @@ def test_rflo_rank_bound_holds_under_sequence_loss():
     teacher = make_aligned_teacher(n, d, o, [1.0, 0.5], [1.0, 1.0], [0.6, -0.2], rng)
     student = random_student(n, d, o, 0.1, rng)
     opts = RuleOptions(w_hat=0.3, feedback=random_feedback(o, n, rng), loss="sequence")
-    res = train("rflo", student, teacher.rnn, opts=opts, eta=0.1, steps=100, mode="sampled",
-                T=12, batch=8, rng=rng, record_every=100)
+    res = train(
+        "rflo",
+        student,
+        teacher.rnn,
+        opts=opts,
+        eta=0.1,
+        steps=100,
+        mode="sampled",
+        T=12,
+        batch=8,
+        rng=rng,
+        record_every=100,
+    )
     sv = np.linalg.svd(res.final.W - student.W, compute_uv=False)
     assert res.loss[-1] < res.loss[0] and sv[o - 1] / sv[o] > 1e8

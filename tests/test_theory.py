@@ -49,9 +49,7 @@ def test_manifold_points_are_zeros_of_the_field(rule, kw):
     w_grid = np.linspace(-0.95, 0.95, 7)
     mans = theory.stationary_manifolds(rule, 1.2, -0.7, 0.55, s, w_grid, **kw)
     assert set(mans) == (
-        {"optimal_pos", "optimal_neg", "nonoptimal"}
-        if rule != "rflo"
-        else {"optimal_pos", "optimal_neg"}
+        {"optimal_pos", "optimal_neg", "nonoptimal"} if rule != "rflo" else {"optimal_pos", "optimal_neg"}
     )
     for m in mans.values():
         assert np.all(m["residual"] < 1e-12)
@@ -90,9 +88,7 @@ def test_nonoptimal_manifold_is_a_saddle_with_the_spec_eigenvalues(w_star):
 # ---------------------------------------------------------------- spectra on M*
 
 
-@pytest.mark.parametrize(
-    "rule,kw", [("bptt", {}), ("tbptt", {"tau": 1}), ("rflo", {"a_hat": 0.8, "w_hat": 0.3})]
-)
+@pytest.mark.parametrize("rule,kw", [("bptt", {}), ("tbptt", {"tau": 1}), ("rflo", {"a_hat": 0.8, "w_hat": 0.3})])
 def test_on_manifold_eigenvalues_equal_spec_trace_det(rule, kw):
     """SPEC §3.2: μ² − tr μ + det = 0 for μ = eigenvalues of ∂Δ/∂θ; ODE eigenvalues are −μ."""
     rng = np.random.default_rng(11)
@@ -100,9 +96,7 @@ def test_on_manifold_eigenvalues_equal_spec_trace_det(rule, kw):
         c = rng.choice([-1, 1]) * rng.uniform(0.2, 3)
         s = rng.choice([-1, 1]) * rng.uniform(0.1, 4)
         w_star = rng.uniform(-0.9, 0.9)
-        tr, det = theory.spec_trace_det(
-            rule, s, c, w_star, a_hat=kw.get("a_hat", 1.0), w_hat=kw.get("w_hat", 0.0)
-        )
+        tr, det = theory.spec_trace_det(rule, s, c, w_star, a_hat=kw.get("a_hat", 1.0), w_hat=kw.get("w_hat", 0.0))
         mu = np.roots([1.0, -tr, det])
         expected = np.sort_complex(-mu)
         spec = theory.manifold_spectrum(rule, np.array([s]), c, 1.0, w_star, **kw)
@@ -198,9 +192,7 @@ def test_spec_illustrative_rate_table():
 
 
 def test_classification_of_known_pairs():
-    cls = theory.classify(
-        np.array([-1, -1 + 2j, 1, 1, 2 + 1j, 0]), np.array([-2, -1 - 2j, -1, 2, 2 - 1j, -1])
-    )
+    cls = theory.classify(np.array([-1, -1 + 2j, 1, 1, 2 + 1j, 0]), np.array([-2, -1 - 2j, -1, 2, 2 - 1j, -1]))
     assert list(cls) == [
         "stable node",
         "stable spiral",
@@ -241,20 +233,14 @@ def test_fixed_point_search_finds_only_the_known_manifolds(rule, kw, teacher):
 # ---------------------------------------------------------------- trajectories
 
 
-@pytest.mark.parametrize(
-    "rule,kw", [("bptt", {}), ("tbptt", {"tau": 1}), ("rflo", {"a_hat": 1.0, "w_hat": 0.3})]
-)
+@pytest.mark.parametrize("rule,kw", [("bptt", {}), ("tbptt", {"tau": 1}), ("rflo", {"a_hat": 1.0, "w_hat": 0.3})])
 def test_empirical_decay_rate_matches_the_slowest_eigenvalue(rule, kw):
     a_star, b_star, w_star = 1.0, 1.5, 0.5
     t = np.linspace(0, 30, 3001)
-    out = modes.integrate_modes(
-        rule, 0.5, 1.0, 0.2, a_star, b_star, w_star, t, rtol=1e-12, atol=1e-14, **kw
-    )
+    out = modes.integrate_modes(rule, 0.5, 1.0, 0.2, a_star, b_star, w_star, t, rtol=1e-12, atol=1e-14, **kw)
     assert out["status"] == "ok"
     s_end = out["a"][-1, 0]
-    predicted = theory.manifold_spectrum(rule, np.array([s_end]), a_star, b_star, w_star, **kw)[
-        "rate"
-    ][0]
+    predicted = theory.manifold_spectrum(rule, np.array([s_end]), a_star, b_star, w_star, **kw)["rate"][0]
     dist = np.sqrt(
         (out["a"][:, 0] - out["a"][-1, 0]) ** 2
         + (out["b"][:, 0] - out["b"][-1, 0]) ** 2
@@ -282,17 +268,11 @@ def test_rflo_detour_brief_configuration():
     a = b), and ab = a² ≥ 0 never reaches c = −1, so it falls onto the saddle a = b = 0.
     """
     t = np.linspace(0, 40, 401)
-    out = {
-        r: modes.integrate_modes(r, 1.0, 1.0, 0.6, 1.0, -1.0, 0.5, t, a_hat=-0.5, w_hat=0.0)
-        for r in modes.RULES
-    }
+    out = {r: modes.integrate_modes(r, 1.0, 1.0, 0.6, 1.0, -1.0, 0.5, t, a_hat=-0.5, w_hat=0.0) for r in modes.RULES}
     rflo = out["rflo"]
     assert rflo["status"] == "ok" and rflo["a"][-1, 0] < 0 and rflo["loss"][-1] < 1e-8
     assert np.max(np.abs(rflo["w"])) > 0.9
-    assert (
-        np.max(np.abs(out["bptt"]["w"])) <= 0.6 + 1e-9
-        and np.max(np.abs(out["tbptt"]["w"])) <= 0.6 + 1e-9
-    )
+    assert np.max(np.abs(out["bptt"]["w"])) <= 0.6 + 1e-9 and np.max(np.abs(out["tbptt"]["w"])) <= 0.6 + 1e-9
     # BPTT: on the invariant line a = b it heads for the saddle (0, 0, w)
     bp = out["bptt"]
     i = np.argmin(np.abs(bp["a"][:, 0]) + np.abs(bp["b"][:, 0]))
@@ -306,10 +286,7 @@ def test_rflo_detour_to_the_opposite_branch():
     nearest branch (a > 0); RFLO's s > 0 branch is unstable (â s < 0), so it crosses to a < 0
     and takes far longer."""
     t = np.linspace(0, 100, 2001)
-    res = {
-        r: modes.integrate_modes(r, 1.0, 1.0, 0.6, 1.0, 1.0, 0.8, t, a_hat=-0.1, w_hat=0.5)
-        for r in modes.RULES
-    }
+    res = {r: modes.integrate_modes(r, 1.0, 1.0, 0.6, 1.0, 1.0, 0.8, t, a_hat=-0.1, w_hat=0.5) for r in modes.RULES}
     times = {r: theory.convergence_time(o["t"], o["loss"], 1e-6) for r, o in res.items()}
     for r in ("bptt", "tbptt"):
         assert res[r]["status"] == "ok" and res[r]["a"][-1, 0] > 0
@@ -321,25 +298,19 @@ def test_rflo_detour_to_the_opposite_branch():
 
 
 def test_vector_field_slice_matches_the_field():
-    sl = theory.ab_plane_slice(
-        "rflo", np.linspace(-2, 2, 5), np.linspace(-1, 1, 3), 1.0, 1.0, 0.5, a_hat=0.5
-    )
+    sl = theory.ab_plane_slice("rflo", np.linspace(-2, 2, 5), np.linspace(-1, 1, 3), 1.0, 1.0, 0.5, a_hat=0.5)
     f = modes.mode_field("rflo", sl["a"], sl["b"], sl["w"], 1.0, 1.0, 0.5, a_hat=0.5)
     np.testing.assert_allclose(sl["Fu"], f[0])
     np.testing.assert_allclose(sl["Fv"], f[1])
     np.testing.assert_allclose(sl["Fn"], f[2])
-    dg = theory.diagonal_plane_slice(
-        "bptt", np.linspace(-2, 2, 5), np.linspace(-1.2, 1.2, 7), 1.0, 1.0, 0.5
-    )
+    dg = theory.diagonal_plane_slice("bptt", np.linspace(-2, 2, 5), np.linspace(-1.2, 1.2, 7), 1.0, 1.0, 0.5)
     assert not dg["inside"].all() and np.isnan(dg["Fu"][~dg["inside"]]).all()
     # a = b = 0 (u = 0) is stationary for bptt
     np.testing.assert_allclose(dg["Fu"][dg["inside"] & (dg["U"] == 0)], 0.0, atol=1e-15)
 
 
 def test_rates_table_columns_and_values():
-    rows = theory.rates_table(
-        ["bptt", "tbptt", "rflo"], [0.5, 1.0], [0.5], [1.0], taus=(1, 3), a_hats=(1.0, -1.0)
-    )
+    rows = theory.rates_table(["bptt", "tbptt", "rflo"], [0.5, 1.0], [0.5], [1.0], taus=(1, 3), a_hats=(1.0, -1.0))
     assert len(rows) == (1 + 2 + 2) * 2
     assert all(tuple(r) == theory.RATE_COLUMNS for r in rows)
     bp = [r for r in rows if r["rule"] == "bptt" and r["s"] == 1.0][0]
@@ -362,9 +333,7 @@ def test_theory_figures_render(tmp_path):
     figs = {
         "manifolds": (
             tf.plot_manifold_structure,
-            tf.manifold_structure_data(
-                teacher, rules, settings, [(0.1, 0.05, 0.0)], n_s=20, t_end=5, n_t=50
-            ),
+            tf.manifold_structure_data(teacher, rules, settings, [(0.1, 0.05, 0.0)], n_s=20, t_end=5, n_t=50),
         ),
         "fields": (
             tf.plot_vector_fields,
@@ -373,9 +342,7 @@ def test_theory_figures_render(tmp_path):
         "rates": (tf.plot_rates, tf.rates_data(1.0, [0.3, 0.9], settings, n_s=30)),
         "detour": (
             tf.plot_detour,
-            tf.detour_data(
-                (1.0, 1.0, 0.8), (1.0, 1.0, 0.6), {"a_hat": -0.1, "w_hat": 0.5}, t_end=40, n_t=200
-            ),
+            tf.detour_data((1.0, 1.0, 0.8), (1.0, 1.0, 0.6), {"a_hat": -0.1, "w_hat": 0.5}, t_end=40, n_t=200),
         ),
         "stability": (
             tf.plot_stability_map,
@@ -395,9 +362,7 @@ def test_table_builders_and_column_docs():
     import math as _m
 
     assert tuple(theory.RATE_COLUMN_DOCS) == theory.RATE_COLUMNS
-    settings = theory.rule_settings(
-        ["bptt", "tbptt", "rflo"], taus=(1, 2), a_hats=(1.0,), w_hats=(0.0, 0.5)
-    )
+    settings = theory.rule_settings(["bptt", "tbptt", "rflo"], taus=(1, 2), a_hats=(1.0,), w_hats=(0.0, 0.5))
     assert [s[0] for s in settings] == ["bptt", "tbptt", "tbptt", "rflo", "rflo"]
     rows = theory.fixed_point_rows(
         [(1.0, -1.0, 0.5)],

@@ -27,7 +27,6 @@ def aligned_setup(seed=0, n=5, d=4, o=3):
     return teacher, aligned_student(teacher, a0, b0, w0), (a0, b0, w0), a_hat
 
 
-
 @pytest.mark.parametrize("rule,tau", ODE_RULES)
 def test_mode_ode_equals_projected_full_network_update(rule, tau):
     """The per-mode vector field = diag of U^T ΔA P, P^T ΔW P, P^T ΔB V (T→∞), to 1e-10."""
@@ -55,16 +54,24 @@ def test_data_aligned_training_stays_aligned_and_follows_the_ode(rule, tau):
     errors = []
     for eta in (0.02, 0.01):
         steps = int(round(2.0 / eta))
-        res = train(rule, student, teacher.rnn, opts=opts, eta=eta, steps=steps,
-                    record_every=steps // 4, bases=teacher.bases, k=3)
+        res = train(
+            rule,
+            student,
+            teacher.rnn,
+            opts=opts,
+            eta=eta,
+            steps=steps,
+            record_every=steps // 4,
+            bases=teacher.bases,
+            k=3,
+        )
         assert res.status == "ok"
         final = mode_matrices(res.final, teacher.bases)
         for M in (final.A, final.W, final.B):
             off = M.copy()
             off[np.arange(3), np.arange(3)] = 0
             assert np.max(np.abs(off)) < 1e-10
-        ode = integrate_modes(rule, a, b, w, teacher.a, teacher.b, teacher.w, res.time,
-                              tau=tau, a_hat=a_hat, w_hat=0.3)
+        ode = integrate_modes(rule, a, b, w, teacher.a, teacher.b, teacher.w, res.time, tau=tau, a_hat=a_hat, w_hat=0.3)
         sim = res.modes  # (n_rec, k, 3)
         errors.append(max(np.max(np.abs(sim[:, :, i] - ode[key])) for i, key in enumerate("abw")))
     # Euler discretisation: error O(η) -- small and halving with η.
@@ -82,8 +89,7 @@ def test_proposition_3_1_rflo_change_has_rank_at_most_o(o, mode):
     student = random_student(n, d, o, 0.1, rng)
     opts = RuleOptions(w_hat=0.4, feedback=random_feedback(o, n, rng))
     kwargs = dict(T=None) if mode == "expected" else dict(T=15, batch=16, rng=rng)
-    res = train("rflo", student, teacher.rnn, opts=opts, eta=0.05, steps=200, mode=mode,
-                record_every=200, **kwargs)
+    res = train("rflo", student, teacher.rnn, opts=opts, eta=0.05, steps=200, mode=mode, record_every=200, **kwargs)
     assert res.status == "ok" and res.loss[-1] < res.loss[0]
     for delta in (res.final.W - student.W, res.final.B - student.B):
         sv = np.linalg.svd(delta, compute_uv=False)
@@ -109,10 +115,20 @@ def test_sampled_training_tracks_expected_training():
     student = random_student(6, 3, 2, 0.3, rng)
     opts = RuleOptions(w_hat=0.2, feedback=random_feedback(2, 6, rng))
     for rule in ("bptt", "rflo"):
-        exp = train(rule, student, teacher.rnn, opts=opts, eta=0.01, steps=600, T=20,
-                    record_every=100)
-        smp = train(rule, student, teacher.rnn, opts=opts, eta=0.01, steps=600, T=20,
-                    mode="sampled", batch=256, rng=np.random.default_rng(4), record_every=100)
+        exp = train(rule, student, teacher.rnn, opts=opts, eta=0.01, steps=600, T=20, record_every=100)
+        smp = train(
+            rule,
+            student,
+            teacher.rnn,
+            opts=opts,
+            eta=0.01,
+            steps=600,
+            T=20,
+            mode="sampled",
+            batch=256,
+            rng=np.random.default_rng(4),
+            record_every=100,
+        )
         rel = np.abs(smp.loss - exp.loss) / exp.loss[0]
         assert rel.max() < 0.02, rel
         assert exp.loss[-1] < 0.5 * exp.loss[0]
@@ -146,7 +162,14 @@ def test_bad_training_settings_raise_clear_errors(kwargs, match):
     rng = np.random.default_rng(0)
     teacher = make_aligned_teacher(3, 2, 2, [1.0], [1.0], [0.5], rng)
     student = random_student(3, 2, 2, 0.1, rng)
-    args = dict(eta=0.1, steps=3, mode="sampled" if "batch" in kwargs else "expected",
-                rng=rng if "batch" in kwargs else None) | kwargs
+    args = (
+        dict(
+            eta=0.1,
+            steps=3,
+            mode="sampled" if "batch" in kwargs else "expected",
+            rng=rng if "batch" in kwargs else None,
+        )
+        | kwargs
+    )
     with pytest.raises(ValueError, match=match):
         train("bptt", student, teacher.rnn, **args)

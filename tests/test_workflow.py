@@ -68,8 +68,7 @@ def test_paper_config_plans_every_figure(tmp_path):
         assert f"results/figures/{fig}.pdf" in out and f"results/figures/{fig}.png" in out
     config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
     n_runs = sum(
-        len(e["rules"]) * len(e.get("modes", ["expected"])) * len(e["seeds"])
-        for e in config["experiments"].values()
+        len(e["rules"]) * len(e.get("modes", ["expected"])) * len(e["seeds"]) for e in config["experiments"].values()
     )
     assert stats["train_rnn"] == n_runs
     assert stats["diagnostics"] == len(config["experiments"])
@@ -171,9 +170,7 @@ def test_e2e_produces_every_figure_and_table(e2e):
             assert list(io.read_table(path)) == [c["name"] for c in meta["columns"]]
             assert meta["provenance"]["version"]
     claims = io.read_table(root / "results/tables/claims.csv")
-    assert {"rflo_rank_at_most_o", "ode_matches_full_rnn", "convergence_count"} <= set(
-        claims["claim"]
-    )
+    assert {"rflo_rank_at_most_o", "ode_matches_full_rnn", "convergence_count"} <= set(claims["claim"])
     # Prop. 3.1 holds exactly in the pipeline's own output
     assert all(claims["passed"][claims["claim"] == "rflo_rank_at_most_o"])
     runs = io.read_table(root / "results/tables/rank_o1/runs.csv")
@@ -264,9 +261,7 @@ def test_e2e_outputs_do_not_depend_on_cores_or_order(e2e):
 
 def test_e2e_report(e2e):
     root, env = e2e["root"], e2e["env"]
-    snakemake(
-        "--configfile", "config/test.yaml", "--report", "results/report.html", cwd=root, env=env
-    )
+    snakemake("--configfile", "config/test.yaml", "--report", "results/report.html", cwd=root, env=env)
     html = (root / "results/report.html").read_text(errors="replace")
     assert "Validation" in html and "low_rank.png" in html and "claims.csv" in html
 
@@ -285,8 +280,7 @@ def _copy_tree(dest: Path) -> dict:
     for name in ("Snakefile", "workflow", "scripts", "config"):
         src = ROOT / name
         (shutil.copytree if src.is_dir() else shutil.copy)(src, dest / name)
-    shutil.copytree(ROOT / "src" / "linrnn", dest / "src" / "linrnn",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "src" / "linrnn", dest / "src" / "linrnn", ignore=shutil.ignore_patterns("__pycache__"))
     return {**os.environ, "PYTHONPATH": str(dest / "src")}
 
 
@@ -308,11 +302,21 @@ def test_e2e_killed_run_resumes_to_identical_results(e2e, tmp_path):
     import time
 
     env = _copy_tree(tmp_path)
-    cmd = [sys.executable, "-m", "snakemake", "--workflow-profile", "none", "--configfile",
-           "config/test.yaml", "--cores", "2"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--workflow-profile",
+        "none",
+        "--configfile",
+        "config/test.yaml",
+        "--cores",
+        "2",
+    ]
     with open(tmp_path / "first.log", "w") as log:
-        proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         deadline = time.monotonic() + 600
         runs = tmp_path / "results/runs"
         while time.monotonic() < deadline and proc.poll() is None:
@@ -327,8 +331,7 @@ def test_e2e_killed_run_resumes_to_identical_results(e2e, tmp_path):
     for path in finished:  # whatever exists is complete (atomic writes)
         io.load_npz(path)
     snakemake("--unlock", "--configfile", "config/test.yaml", cwd=tmp_path, env=env)
-    resumed = snakemake("--configfile", "config/test.yaml", "--cores", "2", "--rerun-incomplete",
-                        cwd=tmp_path, env=env)
+    resumed = snakemake("--configfile", "config/test.yaml", "--cores", "2", "--rerun-incomplete", cwd=tmp_path, env=env)
     # sanity: the rerun had real work to do, but less than the whole workflow
     n_resumed = sum(job_stats(resumed.stdout + resumed.stderr).values())
     assert 0 < n_resumed < sum(job_stats(e2e["log"]).values())

@@ -140,8 +140,7 @@ def _ode_rows(cid, modes_table, fig, modes_shown, source, figure, tol) -> list[d
                     source,
                     figure,
                     f"{rule}, {mode}",
-                    f"dominant {fig['dominant_modes']} modes: max_t |ab-ab_ode|/|a*b*|, "
-                    "max_t |w-w_ode|",
+                    f"dominant {fig['dominant_modes']} modes: max_t |ab-ab_ode|/|a*b*|, max_t |w-w_ode|",
                     f"both < {tol}, ODE covering the whole run",
                     f"ab {dev['ab']:.3g}, w {dev['w']:.3g}, ODE covers {dev['covered']:.0%}",
                     ok,
@@ -153,9 +152,7 @@ def _ode_rows(cid, modes_table, fig, modes_shown, source, figure, tol) -> list[d
 # ---------------------------------------------------------------- C1 decoupling
 
 
-def decoupling_check(
-    rule: str, a_star, b_star, w_star, *, steps: int = 20, eta: float = 0.05, seed: int = 0
-) -> float:
+def decoupling_check(rule: str, a_star, b_star, w_star, *, steps: int = 20, eta: float = 0.05, seed: int = 0) -> float:
     """Largest off-diagonal entry, relative to the largest diagonal one, of U^T A P, P^T W P
     and P^T B V over a short expected-mode run from a data-aligned student (SPEC §6 item 1).
 
@@ -280,9 +277,7 @@ def nonoptimal_saddle_claims(fp: Mapping) -> list[dict]:
             )
         else:
             a_hat, w_hat = float(fp["a_hat"][i]), float(fp["w_hat"][i])
-            db = float(
-                modes.mode_update(rule, 0.0, 0.0, 0.0, a_s, b_s, w_s, a_hat=a_hat, w_hat=w_hat)[1]
-            )
+            db = float(modes.mode_update(rule, 0.0, 0.0, 0.0, a_s, b_s, w_s, a_hat=a_hat, w_hat=w_hat)[1])
             rows.append(
                 _row(
                     "C4c",
@@ -482,8 +477,7 @@ def rflo_rate_claims(rates: Mapping) -> list[dict]:
             "theory_rates",
             f"rflo vs bptt, stable branch ({n} points)",
             "rate_rflo vs rate_bptt at the same (c, w*, s)",
-            "slower at > 50% of points; faster only where |s| <= sqrt|c|; "
-            "faster at the smallest |s| for some (c, w*)",
+            "slower at > 50% of points; faster only where |s| <= sqrt|c|; faster at the smallest |s| for some (c, w*)",
             f"slower at {slower}/{n}; faster at {len(faster_s)} points, max |s|/sqrt|c| "
             f"{max_fast:.2g}; faster at smallest |s|: {smallest_faster}",
             n > 0 and slower > n / 2 and max_fast <= 1 + 1e-12 and smallest_faster,
@@ -517,8 +511,7 @@ def detour_claims(conv: Mapping, case: str = "detour", ratio: float = 2.0) -> li
             f"â = {float(rf['a_hat'][0]):g}, ŵ = {float(rf['w_hat'][0]):g}",
             "end branch sign(a_K) and convergence time t_conv",
             f"RFLO branch = -sign(a0), BPTT branch = sign(a0); t_rflo >= {ratio:g} t_bptt",
-            f"RFLO branch {int(rf['branch'][0])}, t {t_r:.3g}; BPTT branch "
-            f"{int(bp['branch'][0])}, t {t_b:.3g}",
+            f"RFLO branch {int(rf['branch'][0])}, t {t_r:.3g}; BPTT branch {int(bp['branch'][0])}, t {t_b:.3g}",
             opposite and nearest and slow,
         )
     ]
@@ -531,22 +524,15 @@ def theory_claims(theory_tables: Mapping[str, Mapping]) -> list[dict]:
     conv = theory_tables.get("convergence")
     rates = theory_tables.get("rates")
     if fp is None:
-        rows += [
-            _missing(c, "fixed_points", "checklist 3-4", "theory_fixed_points")
-            for c in ("C3", "C4")
-        ]
+        rows += [_missing(c, "fixed_points", "checklist 3-4", "theory_fixed_points") for c in ("C3", "C4")]
     else:
         rows += fixed_point_claims(fp) + nonoptimal_saddle_claims(fp)
     if conv is None:
-        rows += [
-            _missing(c, "convergence", "checklist 3, 9", "theory_convergence") for c in ("C3", "C9")
-        ]
+        rows += [_missing(c, "convergence", "checklist 3, 9", "theory_convergence") for c in ("C3", "C9")]
     else:
         rows += convergence_end_claims(conv) + detour_claims(conv)
     if rates is None:
-        rows += [
-            _missing(c, "rates", "checklist 5-8", "theory_rates") for c in ("C5", "C6", "C7", "C8")
-        ]
+        rows += [_missing(c, "rates", "checklist 5-8", "theory_rates") for c in ("C5", "C6", "C7", "C8")]
     else:
         rows += bptt_rate_claims(rates) + tbptt_rate_claims(rates) + rflo_rate_claims(rates)
     return rows
@@ -561,13 +547,9 @@ def validation_claims(tables: Mapping[str, Mapping], fig: Mapping) -> list[dict]
     modes_table, align = tables["modes"], tables["alignment"]
     tol = fig["ode_tolerance"]
     present = set(np.unique(modes_table["mode"])) if len(modes_table["mode"]) else set()
-    rows = _ode_rows(
-        "C2a", modes_table, fig, ["expected"], "SPEC §2.2, §4; checklist 2, 10", "validation", tol
-    )
+    rows = _ode_rows("C2a", modes_table, fig, ["expected"], "SPEC §2.2, §4; checklist 2, 10", "validation", tol)
     if "sampled" in present:
-        rows += _ode_rows(
-            "C2b", modes_table, fig, ["sampled"], "SPEC §2.2, §4; checklist 2", "validation", tol
-        )
+        rows += _ode_rows("C2b", modes_table, fig, ["sampled"], "SPEC §2.2, §4; checklist 2", "validation", tol)
     for rule in fig["rules"]:
         parts, ok = [], True
         for metric in ("recurrent", "input", "output"):
@@ -791,9 +773,7 @@ def all_claims(
     rows += validation_claims(val, figures["validation"])
     rows += theory_claims(theory_tables or {})
     rows += rank_claims(runs_by_exp, figures["low_rank"])
-    rows += reliability_claims(
-        runs_by_exp[figures["reliability"]["experiment"]], figures["reliability"]
-    )
+    rows += reliability_claims(runs_by_exp[figures["reliability"]["experiment"]], figures["reliability"])
     if "sequence_loss" in figures:
         rows += sequence_loss_claims(tables_by_exp, figures["sequence_loss"])
     have = {r["id"].rstrip("abcdefgh") for r in rows}
@@ -817,18 +797,14 @@ def markdown_table(rows: Sequence[Mapping]) -> str:
         "|---|---|---|---|---|---|",
     ]
     for r in rows:
-        passed = (
-            r["passed"] if isinstance(r["passed"], bool | np.bool_) else str(r["passed"]) == "true"
-        )
+        passed = r["passed"] if isinstance(r["passed"], bool | np.bool_) else str(r["passed"]) == "true"
         out.append(
             "| "
             + " | ".join(cell(r[k]) for k in ("id", "statement", "subject", "measured", "expected"))
             + f" | {'✅ pass' if passed else '❌ FAIL'} |"
         )
     n_pass = sum(
-        1
-        for r in rows
-        if (r["passed"] if isinstance(r["passed"], bool | np.bool_) else str(r["passed"]) == "true")
+        1 for r in rows if (r["passed"] if isinstance(r["passed"], bool | np.bool_) else str(r["passed"]) == "true")
     )
     out.append("")
     out.append(f"{n_pass}/{len(rows)} rows pass.")

@@ -29,12 +29,12 @@ def _allowed(schema: Mapping) -> str:
     """What a schema node accepts, in words (for the 'Fix:' part)."""
     bits = []
     if "type" in schema:
-        bits.append(f"a {schema['type']}" if isinstance(schema["type"], str)
-                    else "one of types " + "/".join(schema["type"]))
+        bits.append(
+            f"a {schema['type']}" if isinstance(schema["type"], str) else "one of types " + "/".join(schema["type"])
+        )
     if "enum" in schema:
         bits.append("one of " + ", ".join(repr(v) for v in schema["enum"]))
-    for key, word in (("minimum", "≥"), ("exclusiveMinimum", ">"), ("maximum", "≤"),
-                      ("exclusiveMaximum", "<")):
+    for key, word in (("minimum", "≥"), ("exclusiveMinimum", ">"), ("maximum", "≤"), ("exclusiveMaximum", "<")):
         if key in schema:
             bits.append(f"{word} {schema[key]}")
     if "minItems" in schema:
@@ -137,8 +137,7 @@ def semantic_problems(config: Mapping) -> list[str]:
         if name not in experiments:
             close = difflib.get_close_matches(name, list(experiments), n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"defined: {', '.join(experiments)}"
-            problems.append(f"{where}: unknown experiment '{name}'. Fix: name a key of"
-                            f" experiments ({hint})")
+            problems.append(f"{where}: unknown experiment '{name}'. Fix: name a key of experiments ({hint})")
     return problems
 
 
@@ -149,6 +148,4 @@ def check_config(config: Mapping, schema_path: str | Path) -> None:
     if not problems:
         problems = semantic_problems(config)
     if problems:
-        raise ConfigError(
-            "invalid configuration (nothing was run):\n  " + "\n  ".join(problems)
-        )
+        raise ConfigError("invalid configuration (nothing was run):\n  " + "\n  ".join(problems))

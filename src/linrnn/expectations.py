@@ -73,9 +73,7 @@ class Stationary:
 def stationary(student: RNN, teacher: RNN) -> Stationary:
     check_compatible(student, teacher)
     W, Ws = student.W, teacher.W
-    C, Cx = stein_sums(
-        [W, Ws], [(W, student.B @ student.B.T, W.T), (Ws, teacher.B @ student.B.T, W.T)]
-    )
+    C, Cx = stein_sums([W, Ws], [(W, student.B @ student.B.T, W.T), (Ws, teacher.B @ student.B.T, W.T)])
     return Stationary(C=C, Cx=Cx)
 
 

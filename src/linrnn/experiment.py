@@ -68,9 +68,7 @@ def teacher_object(arrays: dict) -> model.Teacher | None:
     if scalar(arrays, "kind") != "aligned":
         return None
     bases = Bases(arrays["U"], arrays["V"], arrays["P"])
-    return model.Teacher(
-        teacher_rnn(arrays), bases, arrays["a_star"], arrays["b_star"], arrays["w_star"]
-    )
+    return model.Teacher(teacher_rnn(arrays), bases, arrays["a_star"], arrays["b_star"], arrays["w_star"])
 
 
 def build_init(exp: dict, teacher_arrays: dict, rng: np.random.Generator) -> dict[str, np.ndarray]:

@@ -62,9 +62,7 @@ class RNN:
         return RNN(self.A - eta * update.A, self.W - eta * update.W, self.B - eta * update.B)
 
     def is_finite(self) -> bool:
-        return bool(
-            np.isfinite(self.A).all() and np.isfinite(self.W).all() and np.isfinite(self.B).all()
-        )
+        return bool(np.isfinite(self.A).all() and np.isfinite(self.W).all() and np.isfinite(self.B).all())
 
     def spectral_radius(self) -> float:
         return float(np.max(np.abs(np.linalg.eigvals(self.W)))) if self.n else 0.0
@@ -126,8 +124,7 @@ def _mode_arrays(a, b, w, *, names=("a", "b", "w")) -> tuple[np.ndarray, np.ndar
         check_finite(name, arr)
     if not len(arrays[0]) == len(arrays[1]) == len(arrays[2]):
         raise ValueError(
-            f"{names[0]}, {names[1]}, {names[2]} must have one value per mode; "
-            f"got lengths {[len(x) for x in arrays]}"
+            f"{names[0]}, {names[1]}, {names[2]} must have one value per mode; got lengths {[len(x) for x in arrays]}"
         )
     return arrays[0], arrays[1], arrays[2]
 
@@ -142,8 +139,7 @@ def aligned_rnn(bases: Bases, a, b, w) -> RNN:
     k = len(a)
     if k > min(n, d, o):
         raise ValueError(
-            f"number of modes k={k} exceeds min(n, d, o)={min(n, d, o)}; "
-            "use fewer mode values or larger dimensions"
+            f"number of modes k={k} exceeds min(n, d, o)={min(n, d, o)}; use fewer mode values or larger dimensions"
         )
     Pk = bases.P[:, :k]
     A = bases.U[:, :k] @ np.diag(a) @ Pk.T
@@ -152,9 +148,7 @@ def aligned_rnn(bases: Bases, a, b, w) -> RNN:
     return RNN(A, W, B)
 
 
-def make_aligned_teacher(
-    n: int, d: int, o: int, a_star, b_star, w_star, rng: np.random.Generator
-) -> Teacher:
+def make_aligned_teacher(n: int, d: int, o: int, a_star, b_star, w_star, rng: np.random.Generator) -> Teacher:
     """Mode-aligned teacher (poster Assumption 2) with random orthogonal bases.
 
     |w*| < 1 is required so that the T→∞ limit exists (SPEC §1.3).
@@ -232,8 +226,7 @@ def run_time_major(rnn: RNN, x_tm: np.ndarray) -> np.ndarray:
     T, batch, d = x_tm.shape
     h = np.empty((T + 1, batch, rnn.n))
     h[0] = 0.0
-    np.matmul(np.ascontiguousarray(x_tm).reshape(T * batch, d), rnn.B.T,
-              out=h[1:].reshape(T * batch, rnn.n))
+    np.matmul(np.ascontiguousarray(x_tm).reshape(T * batch, d), rnn.B.T, out=h[1:].reshape(T * batch, rnn.n))
     Wt = rnn.W.T
     buf = np.empty((batch, rnn.n))
     for t in range(1, T):  # h_1 = B x_0 already; h_{t+1} = drive_t + h_t W^T

@@ -205,11 +205,7 @@ def mode_loss(a, b, w, a_star, b_star, w_star, T=None):
         return 0.5 * np.sum((u * w**k - c * w_star**k) ** 2, axis=0)
     e, dlt = u - c, w - w_star
     pw, pc, ps = 1.0 - w**2, 1.0 - w * w_star, 1.0 - w_star**2
-    return 0.5 * (
-        e**2 / pw
-        + 2.0 * e * c * w * dlt / (pw * pc)
-        + c**2 * dlt**2 * (1.0 + w * w_star) / (pw * pc * ps)
-    )
+    return 0.5 * (e**2 / pw + 2.0 * e * c * w * dlt / (pw * pc) + c**2 * dlt**2 * (1.0 + w * w_star) / (pw * pc * ps))
 
 
 # ---------------------------------------------------------------- integration
@@ -261,9 +257,7 @@ def integrate_modes(
         for v in np.broadcast_arrays(a0, b0, w0, a_star, b_star, w_star, a_hat)
     )
     if a0.ndim != 1:
-        raise ValueError(
-            f"initial conditions must be scalars or 1-D arrays of modes, got shape {a0.shape}"
-        )
+        raise ValueError(f"initial conditions must be scalars or 1-D arrays of modes, got shape {a0.shape}")
     check_unit_interval("w0", w0)
     t_eval = np.asarray(t_eval, dtype=float)
     if t_eval.ndim != 1 or t_eval.size < 1 or t_eval[0] < 0 or np.any(np.diff(t_eval) <= 0):

@@ -40,8 +40,17 @@ def ode_from_state(
     s = mode_state(rnn, teacher, hidden, R if rule == "rflo" else None)
     t_eval = np.asarray(t_eval, dtype=float)
     out = integrate_modes(
-        rule, s["a"], s["b"], s["w"], teacher.a, teacher.b, teacher.w, t_eval - t_eval[0],
-        tau=tau, a_hat=s.get("a_hat", 1.0), w_hat=w_hat,
+        rule,
+        s["a"],
+        s["b"],
+        s["w"],
+        teacher.a,
+        teacher.b,
+        teacher.w,
+        t_eval - t_eval[0],
+        tau=tau,
+        a_hat=s.get("a_hat", 1.0),
+        w_hat=w_hat,
     )
     out["t"] = t_eval[: len(out["t"])]
     if "a_hat" in s:

@@ -137,7 +137,7 @@ def final_step_history(student: RNN, teacher: RNN, x: np.ndarray) -> LagHistory:
     h = run_time_major(student, x_tm)  # (T+1, batch, n)
     errors = h[T] @ student.A.T - final_output(teacher, x_tm)
     scaled = errors.T / batch  # (o, batch)
-    Eh = np.matmul(scaled, h[T - 1::-1])  # Eh[m] uses h_{T-1-m}
+    Eh = np.matmul(scaled, h[T - 1 :: -1])  # Eh[m] uses h_{T-1-m}
     Ex = np.matmul(scaled, x_tm[::-1])
     return LagHistory(Ex=Ex, Eh=Eh, readout=scaled @ h[T], errors=errors)
 

@@ -76,9 +76,7 @@ def stein_sums(bases, terms) -> list[np.ndarray]:
                 S = sums[i] = sums[i] + increment
                 if not np.isfinite(S).all():
                     raise _diverged()
-                if np.max(np.abs(increment), initial=0.0) > 1e-17 * max(
-                    np.max(np.abs(S), initial=0.0), 1e-300
-                ):
+                if np.max(np.abs(increment), initial=0.0) > 1e-17 * max(np.max(np.abs(S), initial=0.0), 1e-300):
                     still.append(i)
             needed = {f[0] for i in still for f in (resolved[i][0], resolved[i][2])}
             for index in needed:
@@ -100,9 +98,7 @@ def _resolve(bases: list, factor) -> tuple[int, bool]:
     for index, X in enumerate(bases):
         if factor is X:
             return (index, False)
-        if factor.shape == X.shape[::-1] and (factor.base is X or X.base is factor) and (
-            np.array_equal(factor, X.T)
-        ):
+        if factor.shape == X.shape[::-1] and (factor.base is X or X.base is factor) and (np.array_equal(factor, X.T)):
             return (index, True)
     bases.append(factor)
     return (len(bases) - 1, False)

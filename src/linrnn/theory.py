@@ -95,10 +95,7 @@ def update_jacobian(rule, a, b, w, a_star, b_star, w_star, *, tau=1, a_hat=1.0, 
     check_arguments(rule, a_star, b_star, w_star, tau=tau, a_hat=a_hat, w_hat=w_hat)
     tau = math.inf if rule == "bptt" else tau
     a, b, w, ws, c, ah, wh = np.broadcast_arrays(
-        *(
-            np.asarray(v, dtype=float)
-            for v in (a, b, w, w_star, np.multiply(a_star, b_star), a_hat, w_hat)
-        )
+        *(np.asarray(v, dtype=float) for v in (a, b, w, w_star, np.multiply(a_star, b_star), a_hat, w_hat))
     )
     J = np.empty(a.shape + (3, 3))
     P, Q = 1.0 / (1.0 - w**2), 1.0 / (1.0 - w * ws)
@@ -126,17 +123,13 @@ def update_jacobian(rule, a, b, w, a_star, b_star, w_star, *, tau=1, a_hat=1.0, 
     J[..., 1, 2] = 2.0 * a**2 * b * w * geom_s0_prime(x, tau) - a * c * ws * geom_s0_prime(y, tau)
     J[..., 2, 0] = 2.0 * a * b**2 * w * s1x - b * c * ws * s1y
     J[..., 2, 1] = 2.0 * a**2 * b * w * s1x - a * c * ws * s1y
-    J[..., 2, 2] = a**2 * b**2 * (
-        s1x + 2.0 * x * geom_s1_prime(x, tau)
-    ) - a * b * c * ws**2 * geom_s1_prime(y, tau)
+    J[..., 2, 2] = a**2 * b**2 * (s1x + 2.0 * x * geom_s1_prime(x, tau)) - a * b * c * ws**2 * geom_s1_prime(y, tau)
     return J
 
 
 def jacobian(rule, a, b, w, a_star, b_star, w_star, *, tau=1, a_hat=1.0, w_hat=0.0):
     """Jacobian of the ODE field F = −Δ, shape (..., 3, 3): ∂F_i/∂θ_j, θ = (a, b, w)."""
-    return -update_jacobian(
-        rule, a, b, w, a_star, b_star, w_star, tau=tau, a_hat=a_hat, w_hat=w_hat
-    )
+    return -update_jacobian(rule, a, b, w, a_star, b_star, w_star, tau=tau, a_hat=a_hat, w_hat=w_hat)
 
 
 def finite_difference_jacobian(rule, a, b, w, a_star, b_star, w_star, *, h=1e-6, **rule_kw):
@@ -192,9 +185,7 @@ def classify(eig_1, eig_2, rtol=1e-9):
     signs), unstable (some Re > 0, not a saddle), marginal (some Re ≈ 0 relative to rtol).
     Returns an array of class names (strings).
     """
-    eig_1, eig_2 = np.broadcast_arrays(
-        np.asarray(eig_1, dtype=complex), np.asarray(eig_2, dtype=complex)
-    )
+    eig_1, eig_2 = np.broadcast_arrays(np.asarray(eig_1, dtype=complex), np.asarray(eig_2, dtype=complex))
     scale = np.maximum(np.abs(eig_1), np.abs(eig_2))
     tiny = rtol * np.maximum(scale, 1e-300)
     r1, r2 = eig_1.real, eig_2.real
@@ -213,9 +204,7 @@ def asymptotic_rate(eig_1, eig_2):
     return -np.maximum(np.real(eig_1), np.real(eig_2))
 
 
-def manifold_spectrum(
-    rule, s, a_star, b_star, w_star, *, manifold="optimal", tau=1, a_hat=1.0, w_hat=0.0
-):
+def manifold_spectrum(rule, s, a_star, b_star, w_star, *, manifold="optimal", tau=1, a_hat=1.0, w_hat=0.0):
     """Eigenvalues, classification and rates along a stationary manifold.
 
     manifold="optimal": points (s, c/s, w*), s = a (SPEC §3.2);
@@ -227,16 +216,12 @@ def manifold_spectrum(
     if manifold == "optimal":
         a, b, w = optimal_manifold(s, a_star, b_star, w_star)
         c = a_star * b_star
-        tangent = np.stack(
-            np.broadcast_arrays(np.ones_like(s), -c / s**2, np.zeros_like(s)), axis=-1
-        )
+        tangent = np.stack(np.broadcast_arrays(np.ones_like(s), -c / s**2, np.zeros_like(s)), axis=-1)
     elif manifold == "nonoptimal":
         if not has_nonoptimal_manifold(rule):
             raise ValueError(f"manifold='nonoptimal' exists only for bptt and tbptt, not {rule!r}")
         a, b, w = nonoptimal_manifold(s)
-        tangent = np.stack(
-            np.broadcast_arrays(np.zeros_like(s), np.zeros_like(s), np.ones_like(s)), axis=-1
-        )
+        tangent = np.stack(np.broadcast_arrays(np.zeros_like(s), np.zeros_like(s), np.ones_like(s)), axis=-1)
     else:
         raise ValueError(f"manifold must be 'optimal' or 'nonoptimal', got {manifold!r}")
     J = jacobian(rule, a, b, w, a_star, b_star, w_star, tau=tau, a_hat=a_hat, w_hat=w_hat)
@@ -268,11 +253,7 @@ def spec_trace_det(rule, s, c, w_star, *, a_hat=1.0, w_hat=0.0):
     if rule == "tbptt":
         return c**2 / (s**2 * D) + s**2 + c**2 / D**2, c**2 * q / D**2
     if rule == "rflo":
-        tr = (
-            c**2 / (s**2 * D)
-            + a_hat * s / E
-            + a_hat * c**2 * (D + w_star**2 * E) / (s * E**2 * D**2)
-        )
+        tr = c**2 / (s**2 * D) + a_hat * s / E + a_hat * c**2 * (D + w_star**2 * E) / (s * E**2 * D**2)
         det = a_hat * c**2 * (c**2 + a_hat * s**3) / (E**2 * D**2 * s**3)
         return tr, det
     raise ValueError(f"rule must be one of ('bptt', 'tbptt', 'rflo'), got {rule!r}")
@@ -320,9 +301,7 @@ def find_fixed_points(
     lower, upper = [-np.inf, -np.inf, -w_box], [np.inf, np.inf, w_box]
     points, residuals = [], []
     for x0 in starts:
-        res = least_squares(
-            fun, x0, jac=jac, bounds=(lower, upper), xtol=1e-15, ftol=1e-15, gtol=1e-15
-        )
+        res = least_squares(fun, x0, jac=jac, bounds=(lower, upper), xtol=1e-15, ftol=1e-15, gtol=1e-15)
         r = float(np.max(np.abs(fun(res.x))))
         if r < tol and abs(res.x[2]) < w_box:
             points.append(res.x)
@@ -411,9 +390,7 @@ def vector_field_slice(rule, origin, e1, e2, u, v, a_star, b_star, w_star, **rul
 
 def ab_plane_slice(rule, u, v, a_star, b_star, w_star, **rule_kw):
     """The (a, b) plane at w = w* (contains M* and the point (0, 0, w*) of M0)."""
-    return vector_field_slice(
-        rule, (0, 0, w_star), (1, 0, 0), (0, 1, 0), u, v, a_star, b_star, w_star, **rule_kw
-    )
+    return vector_field_slice(rule, (0, 0, w_star), (1, 0, 0), (0, 1, 0), u, v, a_star, b_star, w_star, **rule_kw)
 
 
 def diagonal_plane_slice(rule, u, v, a_star, b_star, w_star, *, anti=None, **rule_kw):
@@ -423,9 +400,7 @@ def diagonal_plane_slice(rule, u, v, a_star, b_star, w_star, *, anti=None, **rul
     c = a_star * b_star
     sgn = (-1.0 if c < 0 else 1.0) if anti is None else (-1.0 if anti else 1.0)
     e1 = np.array([1.0, sgn, 0.0]) / math.sqrt(2.0)
-    return vector_field_slice(
-        rule, (0, 0, 0), e1, (0, 0, 1), u, v, a_star, b_star, w_star, **rule_kw
-    )
+    return vector_field_slice(rule, (0, 0, 0), e1, (0, 0, 1), u, v, a_star, b_star, w_star, **rule_kw)
 
 
 # ---------------------------------------------------------------- trajectories
@@ -516,9 +491,7 @@ def rates_table(rules, s_values, w_stars, cs, *, taus=(1,), a_hats=(1.0,), w_hat
     return rows
 
 
-def convergence_summary(
-    rule, init, teacher, t_end, *, n_t=4001, loss_tol=1e-6, window=(1e-8, 1e-4), **rule_kw
-):
+def convergence_summary(rule, init, teacher, t_end, *, n_t=4001, loss_tol=1e-6, window=(1e-8, 1e-4), **rule_kw):
     """Integrate one mode from init = (a0, b0, w0) and measure its convergence.
 
     Returns a dict: status; t_conv (first time after which the loss stays < loss_tol);
@@ -528,17 +501,13 @@ def convergence_summary(
     """
     a_star, b_star, w_star = teacher
     t = np.linspace(0.0, t_end, n_t)
-    r = modes.integrate_modes(
-        rule, *init, a_star, b_star, w_star, t, rtol=1e-12, atol=1e-14, **rule_kw
-    )
+    r = modes.integrate_modes(rule, *init, a_star, b_star, w_star, t, rtol=1e-12, atol=1e-14, **rule_kw)
     a, b, w = r["a"][:, 0], r["b"][:, 0], r["w"][:, 0]
     end = np.array([a[-1], b[-1], w[-1]])
     on_manifold = r["status"] == "ok" and r["loss"][-1] < loss_tol * 1e-6
     predicted = math.nan
     if on_manifold:
-        predicted = float(
-            manifold_spectrum(rule, end[:1], a_star, b_star, w_star, **rule_kw)["rate"][0]
-        )
+        predicted = float(manifold_spectrum(rule, end[:1], a_star, b_star, w_star, **rule_kw)["rate"][0])
     dist = np.sqrt((a - end[0]) ** 2 + (b - end[1]) ** 2 + (w - end[2]) ** 2)
     empirical = empirical_decay_rate(r["t"][:-1], dist[:-1], *window) if on_manifold else math.nan
     return dict(
@@ -670,9 +639,7 @@ def fixed_point_rows(teachers, settings, *, rng, n_jacobian_points=50, **search_
                     n_optimal_neg=res["n_optimal_neg"],
                     n_nonoptimal=res["n_nonoptimal"],
                     n_other=n_other,
-                    max_residual=float(res["residuals"].max())
-                    if len(res["residuals"])
-                    else math.nan,
+                    max_residual=float(res["residuals"].max()) if len(res["residuals"]) else math.nan,
                     jacobian_fd_error=jerr,
                     passed=bool(passed),
                 )
@@ -690,9 +657,7 @@ def convergence_rows(cases, rules, *, tau=1, t_end=120.0, n_t=6001, loss_tol=1e-
             kw = {"tau": tau} if rule == "tbptt" else {}
             if rule == "rflo":
                 kw = {"a_hat": case["a_hat"], "w_hat": case["w_hat"]}
-            summary = convergence_summary(
-                rule, init, teacher, t_end, n_t=n_t, loss_tol=loss_tol, **kw
-            )
+            summary = convergence_summary(rule, init, teacher, t_end, n_t=n_t, loss_tol=loss_tol, **kw)
             row = dict(case=case["name"], rule=rule)
             row.update(zip(("a_star", "b_star", "w_star"), map(float, teacher), strict=True))
             row.update(zip(("a0", "b0", "w0"), map(float, init), strict=True))

@@ -112,18 +112,11 @@ def manifold_structure_data(
         kw = _rule_kw(rule, settings)
         spec = theory.manifold_spectrum(rule, s, a_star, b_star, w_star, **kw)
         stable = np.isin(spec["classification"], STABLE)
-        branches = [
-            dict(a=spec["a"][m], b=spec["b"][m], w=spec["w"][m], stable=stable[m])
-            for m in (s < 0, s > 0)
-        ]
+        branches = [dict(a=spec["a"][m], b=spec["b"][m], w=spec["w"][m], stable=stable[m]) for m in (s < 0, s > 0)]
         non = None
         if theory.has_nonoptimal_manifold(rule):
-            ns = theory.manifold_spectrum(
-                rule, w_line, a_star, b_star, w_star, manifold="nonoptimal", **kw
-            )
-            non = dict(
-                a=ns["a"], b=ns["b"], w=ns["w"], stable=np.isin(ns["classification"], STABLE)
-            )
+            ns = theory.manifold_spectrum(rule, w_line, a_star, b_star, w_star, manifold="nonoptimal", **kw)
+            non = dict(a=ns["a"], b=ns["b"], w=ns["w"], stable=np.isin(ns["classification"], STABLE))
         trajs = []
         for a0, b0, w0 in inits:
             r = modes.integrate_modes(rule, a0, b0, w0, a_star, b_star, w_star, t, **kw)
@@ -150,14 +143,10 @@ def plot_manifold_structure(data, paths):
             )
         if d["nonoptimal"] is not None:
             n = d["nonoptimal"]
-            _draw_stretches(
-                ax, (n["a"], n["b"], n["w"]), n["stable"], NONOPTIMAL_COLOR, label="non-optimal"
-            )
+            _draw_stretches(ax, (n["a"], n["b"], n["w"]), n["stable"], NONOPTIMAL_COLOR, label="non-optimal")
         for tr in d["trajectories"]:
             ax.plot(tr["a"], tr["b"], tr["w"], color=rule_color(rule), lw=0.9)
-            ax.scatter(
-                tr["a"][:1], tr["b"][:1], tr["w"][:1], color=rule_color(rule), s=8, marker="o"
-            )
+            ax.scatter(tr["a"][:1], tr["b"][:1], tr["w"][:1], color=rule_color(rule), s=8, marker="o")
             left = tr["status"] != "ok"
             marker, size = ("*", 14) if left else ("x", 8)
             ax.scatter(tr["a"][-1:], tr["b"][-1:], tr["w"][-1:], color="k", s=size, marker=marker)
@@ -185,9 +174,7 @@ def plot_manifold_structure(data, paths):
 # ---------------------------------------------------------------- 2. vector fields
 
 
-def vector_field_data(
-    teacher, rules, settings, *, ab_lim=2.5, n_grid=41, w_lim=0.95, s_min=0.15, n_s=200
-):
+def vector_field_data(teacher, rules, settings, *, ab_lim=2.5, n_grid=41, w_lim=0.95, s_min=0.15, n_s=200):
     """Field slices per rule: the (a, b) plane at w = w* and the diagonal plane (u, w)
     through M0 (u along (1, ±1, 0)/√2, sign of c), with M* / M0 stability for overlays."""
     a_star, b_star, w_star = teacher
@@ -204,9 +191,7 @@ def vector_field_data(
         bal = theory.manifold_spectrum(rule, balanced, a_star, b_star, w_star, **kw)
         out[rule] = dict(
             ab=theory.ab_plane_slice(rule, u, u, a_star, b_star, w_star, **kw),
-            diag=theory.diagonal_plane_slice(
-                rule, u * math.sqrt(2), wv, a_star, b_star, w_star, **kw
-            ),
+            diag=theory.diagonal_plane_slice(rule, u * math.sqrt(2), wv, a_star, b_star, w_star, **kw),
             s=s,
             opt_a=spec["a"],
             opt_b=spec["b"],
@@ -241,17 +226,13 @@ def plot_vector_fields(data, paths):
     use_style()
     rules = data["rules"]
     a_s, b_s, w_s = data["teacher"]
-    fig, axes = plt.subplots(
-        len(rules), 2, figsize=(FULL_WIDTH * 0.75, 2.3 * len(rules)), squeeze=False
-    )
+    fig, axes = plt.subplots(len(rules), 2, figsize=(FULL_WIDTH * 0.75, 2.3 * len(rules)), squeeze=False)
     for k, rule in enumerate(rules):
         d = data[rule]
         ax = axes[k, 0]
         _stream(ax, d["ab"], d["ab"]["U"][0], d["ab"]["V"][:, 0])
         for m in (d["s"] < 0, d["s"] > 0):
-            _draw_stretches(
-                ax, (d["opt_a"][m], d["opt_b"][m]), d["opt_stable"][m], OPTIMAL_COLOR, zorder=3
-            )
+            _draw_stretches(ax, (d["opt_a"][m], d["opt_b"][m]), d["opt_stable"][m], OPTIMAL_COLOR, zorder=3)
         if theory.has_nonoptimal_manifold(rule):
             ax.plot([0], [0], "o", color=NONOPTIMAL_COLOR, ms=4, mfc="white", zorder=4)
         ax.set_xlabel("a")
@@ -289,9 +270,7 @@ def plot_vector_fields(data, paths):
 # ---------------------------------------------------------------- 3. convergence rates
 
 
-def rates_data(
-    c, w_stars, settings, *, s_min=0.05, s_max=5.0, n_s=400, rules=("bptt", "tbptt", "rflo")
-):
+def rates_data(c, w_stars, settings, *, s_min=0.05, s_max=5.0, n_s=400, rules=("bptt", "tbptt", "rflo")):
     """Rate −max Re λ along M* against s for each rule and each w* (SPEC §3.2)."""
     s = _s_grid(s_min, s_max, n_s)
     out = {
@@ -369,9 +348,7 @@ def detour_data(
         "settings": dict(settings),
     }
     for rule in rules:
-        r = modes.integrate_modes(
-            rule, *init, a_star, b_star, w_star, t, **_rule_kw(rule, settings)
-        )
+        r = modes.integrate_modes(rule, *init, a_star, b_star, w_star, t, **_rule_kw(rule, settings))
         out[rule] = dict(
             t=r["t"],
             a=r["a"][:, 0],
@@ -390,9 +367,7 @@ def plot_detour(data, paths):
     a_s, b_s, w_s = data["teacher"]
     c = a_s * b_s
     fig, axes = plt.subplots(1, 3, figsize=(FULL_WIDTH, 2.4))
-    lim = 1.2 * max(
-        max(np.max(np.abs(data[r]["a"])), np.max(np.abs(data[r]["b"]))) for r in data["rules"]
-    )
+    lim = 1.2 * max(max(np.max(np.abs(data[r]["a"])), np.max(np.abs(data[r]["b"]))) for r in data["rules"])
     s = _s_grid(0.05, lim, 200)
     s = s[np.abs(c / s) <= lim]
     kw = _rule_kw("rflo", data["settings"])
@@ -407,9 +382,7 @@ def plot_detour(data, paths):
         )
     for rule in data["rules"]:
         d = data[rule]
-        lab = rule_label(rule) + (
-            f"  t={d['t_conv']:.1f}" if math.isfinite(d["t_conv"]) else "  no conv."
-        )
+        lab = rule_label(rule) + (f"  t={d['t_conv']:.1f}" if math.isfinite(d["t_conv"]) else "  no conv.")
         axes[0].plot(d["a"], d["b"], color=rule_color(rule), label=rule_label(rule))
         axes[1].plot(d["t"], d["w"], color=rule_color(rule))
         axes[2].semilogy(d["t"], d["loss"], color=rule_color(rule), label=lab)
@@ -432,9 +405,7 @@ def plot_detour(data, paths):
     axes[2].legend(frameon=False)
     st_ = data["settings"]
     fb = f"â={st_.get('a_hat', 1.0):g}, ŵ={st_.get('w_hat', 0.0):g}"
-    fig.suptitle(
-        f"RFLO detour (a*={a_s:g}, b*={b_s:g}, w*={w_s:g}, {fb}); M* dashed where RFLO-unstable"
-    )
+    fig.suptitle(f"RFLO detour (a*={a_s:g}, b*={b_s:g}, w*={w_s:g}, {fb}); M* dashed where RFLO-unstable")
     fig.tight_layout()
     save_figure(fig, paths)
 
@@ -501,19 +472,13 @@ def plot_stability_map(data, paths):
         ah_det = -(c**2) / s**3
     ok = np.abs(ah_det) <= np.max(np.abs(ma["a_hat"]))
     axes[0].plot(s[ok & (s > 0)], ah_det[ok & (s > 0)], "k--", lw=0.8)
-    axes[0].plot(
-        s[ok & (s < 0)], ah_det[ok & (s < 0)], "k--", lw=0.8, label="det = 0: c² + â s³ = 0"
-    )
-    axes[0].set(
-        xlabel="s = a on M*", ylabel="feedback â", title=f"(s, â) at ŵ = {data['w_hat_fixed']:g}"
-    )
+    axes[0].plot(s[ok & (s < 0)], ah_det[ok & (s < 0)], "k--", lw=0.8, label="det = 0: c² + â s³ = 0")
+    axes[0].set(xlabel="s = a on M*", ylabel="feedback â", title=f"(s, â) at ŵ = {data['w_hat_fixed']:g}")
     axes[0].legend(frameon=False, loc="lower left", fontsize=6)
     mw = data["by_w_hat"]
     _class_mesh(axes[1], mw["s"], mw["w_hat"], mw["code"])
     axes[1].axvline(0, color="k", lw=0.8)
-    axes[1].set(
-        xlabel="s = a on M*", ylabel="trace decay ŵ", title=f"(s, ŵ) at â = {data['a_hat_fixed']:g}"
-    )
+    axes[1].set(xlabel="s = a on M*", ylabel="trace decay ŵ", title=f"(s, ŵ) at â = {data['a_hat_fixed']:g}")
     for ax, m, y in ((axes[0], ma, ma["a_hat"]), (axes[1], mw, mw["w_hat"])):
         rate = np.where(m["rate"] > 0, m["rate"], np.nan)
         if np.isfinite(rate).any():

@@ -82,9 +82,7 @@ def _instability(params: RNN, T: int | None) -> str:
     return ""
 
 
-def _loss_or_reason(
-    params: RNN, teacher: RNN, T: int | None, loss_kind: str, loss_limit: float
-) -> tuple[float, str]:
+def _loss_or_reason(params: RNN, teacher: RNN, T: int | None, loss_kind: str, loss_limit: float) -> tuple[float, str]:
     """Closed-form loss at a record step, or the reason it marks a divergence."""
     try:
         loss = expected_loss(params, teacher, T, loss_kind)

@@ -54,17 +54,18 @@ class Cluster:
     stopped: bool = False
 
     def start(self) -> None:
-        proc = subprocess.run(["bash", str(TOOLS / "start.sh"), str(self.dir)],
-                              capture_output=True, text=True, timeout=180)
+        proc = subprocess.run(
+            ["bash", str(TOOLS / "start.sh"), str(self.dir)], capture_output=True, text=True, timeout=180
+        )
         if proc.returncode != 0:
-            raise RuntimeError(f"tools/slurm/start.sh failed ({proc.returncode}):\n"
-                               f"{proc.stdout}\n{proc.stderr}")
+            raise RuntimeError(f"tools/slurm/start.sh failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
         env = dict(os.environ)
         env["SLURM_CONF"] = str(self.dir / "slurm.conf")
         # DIR/bin first (srun shim, see start.sh), then this venv, so that every job (sbatch
         # exports the environment) runs the same interpreter and the same snakemake.
-        env["PATH"] = os.pathsep.join([str(self.dir / "bin"), str(Path(sys.executable).parent),
-                                       env.get("PATH", "/usr/bin:/bin")])
+        env["PATH"] = os.pathsep.join(
+            [str(self.dir / "bin"), str(Path(sys.executable).parent), env.get("PATH", "/usr/bin:/bin")]
+        )
         for var in ("SBATCH_ACCOUNT", "SBATCH_PARTITION"):  # the test cluster has neither
             env.pop(var, None)
         self.env = env
@@ -73,14 +74,12 @@ class Cluster:
         if self.stopped:
             return
         self.stopped = True
-        subprocess.run(["bash", str(TOOLS / "stop.sh"), str(self.dir)],
-                       capture_output=True, text=True, timeout=120)
+        subprocess.run(["bash", str(TOOLS / "stop.sh"), str(self.dir)], capture_output=True, text=True, timeout=120)
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def run(self, *cmd: str, timeout: float = 60) -> subprocess.CompletedProcess:
         """A SLURM client command against this cluster."""
-        return subprocess.run(list(cmd), env=self.env, capture_output=True, text=True,
-                              timeout=timeout)
+        return subprocess.run(list(cmd), env=self.env, capture_output=True, text=True, timeout=timeout)
 
     def log_tail(self, n: int = 30) -> str:
         out = []
@@ -94,8 +93,7 @@ def slurm_cluster():
     if os.geteuid() != 0:
         _skip_or_fail("not root: the test SLURM (munged, slurmctld, slurmd) must run as root")
     t0 = time.perf_counter()
-    proc = subprocess.run(["bash", str(TOOLS / "install.sh")], capture_output=True, text=True,
-                          timeout=900)
+    proc = subprocess.run(["bash", str(TOOLS / "install.sh")], capture_output=True, text=True, timeout=900)
     _TIMINGS["install slurm-wlm + munge (s)"] = time.perf_counter() - t0
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-15:])
@@ -128,8 +126,9 @@ def record_slurm_jobs(request):
     return record
 
 
-_EXEC_WITH_SIGINT = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
-                     "os.execv(sys.argv[1], sys.argv[1:])")
+_EXEC_WITH_SIGINT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"
+)
 
 
 @dataclass
@@ -145,16 +144,20 @@ class SnakemakeRun:
 def run_snakemake(request):
     """run_snakemake(label, args, cwd, env, timeout) -> SnakemakeRun; jobs go to the summary."""
 
-    def run(label: str, args: list[str], *, cwd: Path, env: dict[str, str], log: Path,
-            timeout: float = 600) -> SnakemakeRun:
+    def run(
+        label: str, args: list[str], *, cwd: Path, env: dict[str, str], log: Path, timeout: float = 600
+    ) -> SnakemakeRun:
         # via a tiny exec wrapper that restores SIGINT's default action: a process started from
         # a background shell inherits SIGINT "ignored", and then snakemake could not be told to
         # cancel its SLURM jobs on a timeout
         cmd = [sys.executable, "-c", _EXEC_WITH_SIGINT, sys.executable, "-m", "snakemake", *args]
         t0 = time.perf_counter()
-        with open(log, "w") as fh, subprocess.Popen(cmd, cwd=cwd, env=env, stdout=fh,
-                                                    stderr=subprocess.STDOUT,
-                                                    start_new_session=True) as proc:
+        with (
+            open(log, "w") as fh,
+            subprocess.Popen(
+                cmd, cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True
+            ) as proc,
+        ):
             try:
                 rc = proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
@@ -166,8 +169,7 @@ def run_snakemake(request):
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
                 tail = "\n".join(log.read_text().splitlines()[-60:])
-                raise AssertionError(
-                    f"{label}: snakemake timed out after {timeout} s:\n{tail}") from None
+                raise AssertionError(f"{label}: snakemake timed out after {timeout} s:\n{tail}") from None
         seconds = time.perf_counter() - t0
         text = log.read_text()
         jobs = SUBMITTED.findall(text)

@@ -41,11 +41,14 @@ pytestmark = pytest.mark.cluster
 
 # Test-cluster flags: no accounting (squeue for the status), and fast status polling.
 SLURM_FLAGS = [
-    "--executor", "slurm",
-    "--slurm-status-command", "squeue",
+    "--executor",
+    "slurm",
+    "--slurm-status-command",
+    "squeue",
     # first status query 10 s after a submission (a tiny job takes ~7 s: queueing and two
     # snakemake starts); the plugin adds 10 s to the interval after a query that saw no job end
-    "--slurm-init-seconds-before-status-checks", "10",
+    "--slurm-init-seconds-before-status-checks",
+    "10",
 ]
 
 
@@ -56,15 +59,23 @@ def log_kind(slurm_log: str) -> str:
 
 def test_sbatch_roundtrip(slurm_cluster, tmp_path, record_slurm_jobs):
     out = tmp_path / "hello.out"
-    proc = slurm_cluster.run("sbatch", "--parsable", "--wait", "--time=1", "--mem=100",
-                             "-o", str(out), "--wrap", "echo hello from $SLURM_JOB_ID",
-                             timeout=120)
+    proc = slurm_cluster.run(
+        "sbatch",
+        "--parsable",
+        "--wait",
+        "--time=1",
+        "--mem=100",
+        "-o",
+        str(out),
+        "--wrap",
+        "echo hello from $SLURM_JOB_ID",
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr + slurm_cluster.log_tail()
     jobid = proc.stdout.strip().split(";")[0]
     record_slurm_jobs("sbatch --wrap", [(jobid, str(out))])
     assert out.read_text().strip() == f"hello from {jobid}"
-    state = slurm_cluster.run("squeue", "--states=all", "--noheader", "--format=%i|%T",
-                              "--job", jobid).stdout.split()
+    state = slurm_cluster.run("squeue", "--states=all", "--noheader", "--format=%i|%T", "--job", jobid).stdout.split()
     assert state == [f"{jobid}|COMPLETED"]
 
 
@@ -103,13 +114,26 @@ def test_retry_failure_and_resume(slurm_cluster, run_snakemake, tmp_path):
     wd = tmp_path / "wf"
     wd.mkdir()
     (wd / "Snakefile").write_text(TINY)
-    args = [*SLURM_FLAGS, "--workflow-profile", "none", "--jobs", "4", "--retries", "1",
-            "--latency-wait", "5", "--groups", "ok=batch", "--group-components", "batch=2",
-            "--cores", "1"]
+    args = [
+        *SLURM_FLAGS,
+        "--workflow-profile",
+        "none",
+        "--jobs",
+        "4",
+        "--retries",
+        "1",
+        "--latency-wait",
+        "5",
+        "--groups",
+        "ok=batch",
+        "--group-components",
+        "batch=2",
+        "--cores",
+        "1",
+    ]
 
     # --- first run: the group and the flaky job succeed, `final` fails twice, the run stops
-    first = run_snakemake("first run", args, cwd=wd, env=slurm_cluster.env,
-                          log=tmp_path / "first.log", timeout=300)
+    first = run_snakemake("first run", args, cwd=wd, env=slurm_cluster.env, log=tmp_path / "first.log", timeout=300)
     text = first.output
     assert first.returncode != 0, text
     kinds = sorted(log_kind(log) for _, log in first.jobs)
@@ -139,8 +163,7 @@ def test_retry_failure_and_resume(slurm_cluster, run_snakemake, tmp_path):
     # --- rerun after the fix: only `final` (and the target `all`) is scheduled
     done = {p: p.stat().st_mtime_ns for p in (wd / "out").iterdir()}
     (wd / "FIXED").touch()
-    second = run_snakemake("rerun", args, cwd=wd, env=slurm_cluster.env,
-                           log=tmp_path / "second.log", timeout=300)
+    second = run_snakemake("rerun", args, cwd=wd, env=slurm_cluster.env, log=tmp_path / "second.log", timeout=300)
     assert second.returncode == 0, second.output
     assert job_stats(second.output) == {"final": 1, "all": 1}, second.output
     assert len(second.jobs) == 1 and "/rule_final/" in second.jobs[0][1]
@@ -167,9 +190,22 @@ needs_pipeline = pytest.mark.skipif(
 
 
 def rules_of_workflow() -> set[str]:
-    proc = subprocess.run([sys.executable, "-m", "snakemake", "--workflow-profile", "none",
-                           "--configfile", str(TEST_CONFIG), "--list-rules"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--workflow-profile",
+            "none",
+            "--configfile",
+            str(TEST_CONFIG),
+            "--list-rules",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return {line.split()[0] for line in proc.stdout.splitlines() if line.strip()}
 
@@ -207,8 +243,7 @@ def compare_npz(a: Path, b: Path, where: str) -> None:
             x, y = za[key], zb[key]
             assert x.dtype.kind == y.dtype.kind and x.shape == y.shape, f"{where}:{key}"
             if x.dtype.kind in "fc":
-                np.testing.assert_allclose(x, y, rtol=RTOL, atol=ATOL, equal_nan=True,
-                                           err_msg=f"{where}:{key}")
+                np.testing.assert_allclose(x, y, rtol=RTOL, atol=ATOL, equal_nan=True, err_msg=f"{where}:{key}")
             elif key == "provenance":
                 compare_json(json.loads(str(x)), json.loads(str(y)), f"{where}:{key}")
             else:
@@ -227,8 +262,7 @@ def compare_csv(a: Path, b: Path, where: str) -> None:
             except ValueError:
                 assert x == y, f"{where} row {i}: {x!r} != {y!r}"
                 continue
-            assert np.isclose(fx, fy, rtol=RTOL, atol=ATOL, equal_nan=True), \
-                f"{where} row {i}: {x} != {y}"
+            assert np.isclose(fx, fy, rtol=RTOL, atol=ATOL, equal_nan=True), f"{where} row {i}: {x} != {y}"
 
 
 def compare_png(a: Path, b: Path, where: str) -> None:
@@ -245,18 +279,27 @@ def snapshot_tree(dest: Path) -> Path:
     last commit instead of the working tree (for a tree that others are editing)."""
     dest.mkdir(parents=True, exist_ok=True)
     if os.environ.get("LINRNN_SNAPSHOT") == "HEAD":
-        archive = subprocess.run(["git", "archive", "--format=tar", "HEAD"], cwd=ROOT,
-                                 capture_output=True, check=True, timeout=120).stdout
+        archive = subprocess.run(
+            ["git", "archive", "--format=tar", "HEAD"], cwd=ROOT, capture_output=True, check=True, timeout=120
+        ).stdout
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(dest, filter="data")
         return dest
     try:
         listed = subprocess.run(
             ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            cwd=ROOT, capture_output=True, text=True, check=True, timeout=60).stdout.split("\0")
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout.split("\0")
     except (OSError, subprocess.CalledProcessError):
-        listed = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*") if p.is_file() and not {
-            ".git", ".venv", "results", ".snakemake"} & set(p.relative_to(ROOT).parts)]
+        listed = [
+            str(p.relative_to(ROOT))
+            for p in ROOT.rglob("*")
+            if p.is_file() and not {".git", ".venv", "results", ".snakemake"} & set(p.relative_to(ROOT).parts)
+        ]
     for rel in filter(None, listed):
         src = ROOT / rel
         if src.is_file():
@@ -267,8 +310,11 @@ def snapshot_tree(dest: Path) -> Path:
 
 def result_files(directory: Path) -> dict[str, Path]:
     root = directory / "results"
-    return {str(p.relative_to(directory)): p for p in sorted(root.rglob("*"))
-            if p.is_file() and p.relative_to(root).parts[0] not in NOT_COMPARED}
+    return {
+        str(p.relative_to(directory)): p
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.relative_to(root).parts[0] not in NOT_COMPARED
+    }
 
 
 @needs_pipeline
@@ -281,24 +327,34 @@ def test_pipeline_on_slurm_matches_local(slurm_cluster, run_snakemake, tmp_path)
     slurm_dir.mkdir()
     env = dict(slurm_cluster.env, PYTHONPATH=str(tree / "src"))
     common = ["--configfile", str(tree / "config/test.yaml")]
-    local_args = ["--workflow-profile", str(tree / "workflow/profiles/default"), *common,
-                  "--directory", str(local_dir)]
+    local_args = ["--workflow-profile", str(tree / "workflow/profiles/default"), *common, "--directory", str(local_dir)]
     slurm_args = [
-        "--workflow-profile", str(tree / "workflow/profiles/slurm"), *common,
-        "--directory", str(slurm_dir),
+        "--workflow-profile",
+        str(tree / "workflow/profiles/slurm"),
+        *common,
+        "--directory",
+        str(slurm_dir),
         # test cluster: no accounting, quick polling, local disk
-        "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "10",
-        "--latency-wait", "10",
+        "--slurm-status-command",
+        "squeue",
+        "--slurm-init-seconds-before-status-checks",
+        "10",
+        "--latency-wait",
+        "10",
         "--slurm-keep-successful-logs",  # kept to show which SLURM job made each figure
         # smaller training batches than on a real cluster: the test node has 2 CPUs
-        "--group-components", "train=10", "setup=1",
+        "--group-components",
+        "train=10",
+        "setup=1",
     ]
     # The SLURM run mostly waits on the scheduler: run the local one at the same time.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        local_f = pool.submit(run_snakemake, "local run", local_args, cwd=tree, env=env,
-                              log=tmp_path / "local.log", timeout=1500)
-        slurm_f = pool.submit(run_snakemake, "slurm run", slurm_args, cwd=tree, env=env,
-                              log=tmp_path / "slurm.log", timeout=1500)
+        local_f = pool.submit(
+            run_snakemake, "local run", local_args, cwd=tree, env=env, log=tmp_path / "local.log", timeout=1500
+        )
+        slurm_f = pool.submit(
+            run_snakemake, "slurm run", slurm_args, cwd=tree, env=env, log=tmp_path / "slurm.log", timeout=1500
+        )
         local, slurm = local_f.result(), slurm_f.result()
     assert local.returncode == 0, local.output[-5000:]
     assert slurm.returncode == 0, slurm.output[-5000:] + slurm_cluster.log_tail()
@@ -313,8 +369,7 @@ def test_pipeline_on_slurm_matches_local(slurm_cluster, run_snakemake, tmp_path)
     # the same files, with the same numbers
     files_local, files_slurm = result_files(local_dir), result_files(slurm_dir)
     assert sorted(files_local) == sorted(files_slurm)
-    figures = [f for f in files_slurm if f.startswith("results/figures/")
-               and f.endswith((".png", ".pdf"))]
+    figures = [f for f in files_slurm if f.startswith("results/figures/") and f.endswith((".png", ".pdf"))]
     assert figures, "the test config produced no figure"
     counts = Counter()
     for rel, a in files_local.items():

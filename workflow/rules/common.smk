@@ -22,7 +22,6 @@ LOG = "results/logs/{name}.log"
 BENCH = "results/benchmarks/{name}.tsv"
 
 
-
 def script_code(name):
     """Rerun trigger for package edits: hash of the linrnn code scripts/<name>.py imports."""
     return code_hash(workflow.source_path(f"../../scripts/{name}.py"))
@@ -163,9 +162,7 @@ def claims_inputs(wildcards):
 
 
 def figure_targets():
-    return [
-        FIGURE.format(figure=f, ext=x) for f in simulation_figures() for x in ("pdf", "png")
-    ]
+    return [FIGURE.format(figure=f, ext=x) for f in simulation_figures() for x in ("pdf", "png")]
 
 
 def all_targets():

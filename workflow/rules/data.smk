@@ -5,19 +5,19 @@ rule make_teacher:
     """Teacher network of one experiment (aligned or dense, config `teacher`)."""
     output:
         TEACHER,
-    params:
-        cfg=teacher_slice,
-        base_seed=config["base_seed"],
-        code=script_code("make_teacher"),
     log:
         LOG.format(name="make_teacher/{experiment}"),
     benchmark:
         BENCH.format(name="make_teacher/{experiment}")
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=500,
         runtime=5,
-    conda:
-        CONDA_ENV
+    params:
+        cfg=teacher_slice,
+        base_seed=config["base_seed"],
+        code=script_code("make_teacher"),
     script:
         "../../scripts/make_teacher.py"
 
@@ -28,18 +28,18 @@ rule make_init:
         teacher=TEACHER,
     output:
         INIT,
-    params:
-        cfg=init_slice,
-        base_seed=config["base_seed"],
-        code=script_code("make_init"),
     log:
         LOG.format(name="make_init/{experiment}/seed{seed}"),
     benchmark:
         BENCH.format(name="make_init/{experiment}/seed{seed}")
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=500,
         runtime=5,
-    conda:
-        CONDA_ENV
+    params:
+        cfg=init_slice,
+        base_seed=config["base_seed"],
+        code=script_code("make_init"),
     script:
         "../../scripts/make_init.py"

@@ -16,17 +16,17 @@ rule diagnostics:
             for t in TABLES
         },
         **{f"{t}_meta": TABLE_META.format(experiment="{experiment}", table=t) for t in TABLES},
-    params:
-        cfg=diagnostics_slice,
-        code=script_code("diagnostics"),
     log:
         LOG.format(name="diagnostics/{experiment}"),
     benchmark:
         BENCH.format(name="diagnostics/{experiment}")
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        CONDA_ENV
+    params:
+        cfg=diagnostics_slice,
+        code=script_code("diagnostics"),
     script:
         "../../scripts/diagnostics.py"

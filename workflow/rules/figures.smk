@@ -14,18 +14,18 @@ rule figure_validation:
             labels={"figure": "1 validation"},
         ),
         meta=FIGURE.format(figure="validation", ext="meta.json"),
-    params:
-        cfg=figure_slice("validation"),
-        code=script_code("figure_validation"),
     log:
         LOG.format(name="figures/validation"),
     benchmark:
         BENCH.format(name="figures/validation")
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=1000,
         runtime=5,
-    conda:
-        CONDA_ENV
+    params:
+        cfg=figure_slice("validation"),
+        code=script_code("figure_validation"),
     script:
         "../../scripts/figure_validation.py"
 
@@ -43,18 +43,18 @@ rule figure_low_rank:
             labels={"figure": "2 low rank"},
         ),
         meta=FIGURE.format(figure="low_rank", ext="meta.json"),
-    params:
-        cfg=figure_slice("low_rank"),
-        code=script_code("figure_low_rank"),
     log:
         LOG.format(name="figures/low_rank"),
     benchmark:
         BENCH.format(name="figures/low_rank")
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=1000,
         runtime=5,
-    conda:
-        CONDA_ENV
+    params:
+        cfg=figure_slice("low_rank"),
+        code=script_code("figure_low_rank"),
     script:
         "../../scripts/figure_low_rank.py"
 
@@ -72,18 +72,18 @@ rule figure_reliability:
             labels={"figure": "3 reliability"},
         ),
         meta=FIGURE.format(figure="reliability", ext="meta.json"),
-    params:
-        cfg=figure_slice("reliability"),
-        code=script_code("figure_reliability"),
     log:
         LOG.format(name="figures/reliability"),
     benchmark:
         BENCH.format(name="figures/reliability")
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=1000,
         runtime=5,
-    conda:
-        CONDA_ENV
+    params:
+        cfg=figure_slice("reliability"),
+        code=script_code("figure_reliability"),
     script:
         "../../scripts/figure_reliability.py"
 
@@ -101,17 +101,17 @@ rule figure_sequence_loss:
             labels={"figure": "4 sequence loss"},
         ),
         meta=FIGURE.format(figure="sequence_loss", ext="meta.json"),
-    params:
-        cfg=figure_slice("sequence_loss") if "sequence_loss" in config["figures"] else {},
-        code=script_code("figure_sequence_loss"),
     log:
         LOG.format(name="figures/sequence_loss"),
     benchmark:
         BENCH.format(name="figures/sequence_loss")
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=1000,
         runtime=5,
-    conda:
-        CONDA_ENV
+    params:
+        cfg=figure_slice("sequence_loss") if "sequence_loss" in config["figures"] else {},
+        code=script_code("figure_sequence_loss"),
     script:
         "../../scripts/figure_sequence_loss.py"

@@ -19,17 +19,17 @@ rule claims:
             category="Provenance",
             labels={"file": "claims.meta.json"},
         ),
-    params:
-        cfg={name: figure_slice(name) for name in simulation_figures()},
-        code=script_code("claims"),
     log:
         LOG.format(name="claims"),
     benchmark:
         BENCH.format(name="claims")
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=1000,
         runtime=5,
-    conda:
-        CONDA_ENV
+    params:
+        cfg={name: figure_slice(name) for name in simulation_figures()},
+        code=script_code("claims"),
     script:
         "../../scripts/claims.py"

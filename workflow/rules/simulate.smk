@@ -8,20 +8,20 @@ rule train_rnn:
         init=INIT,
     output:
         RUN,
-    params:
-        cfg=train_slice,
-        base_seed=config["base_seed"],
-        code=script_code("train_rnn"),
     log:
         LOG.format(name="train_rnn/{experiment}/{rule}/{mode}/seed{seed}"),
     benchmark:
         BENCH.format(name="train_rnn/{experiment}/{rule}/{mode}/seed{seed}")
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=1000,
         runtime=30,
-    conda:
-        CONDA_ENV
+    params:
+        cfg=train_slice,
+        base_seed=config["base_seed"],
+        code=script_code("train_rnn"),
     script:
         "../../scripts/train_rnn.py"
 
@@ -34,19 +34,19 @@ rule integrate_ode:
         run=ode_run,
     output:
         ODE,
-    params:
-        cfg=ode_slice,
-        code=script_code("integrate_ode"),
     log:
         LOG.format(name="integrate_ode/{experiment}/{rule}/seed{seed}"),
     benchmark:
         BENCH.format(name="integrate_ode/{experiment}/{rule}/seed{seed}")
     wildcard_constraints:
         rule="bptt|tbptt|rflo",
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=500,
         runtime=10,
-    conda:
-        CONDA_ENV
+    params:
+        cfg=ode_slice,
+        code=script_code("integrate_ode"),
     script:
         "../../scripts/integrate_ode.py"

@@ -15,18 +15,18 @@ rule theory_table_rates:
             labels={"table": "rates"},
         ),
         meta="results/tables/theory_rates.meta.json",
-    params:
-        cfg=theory_slice("table_rates"),
-        code=script_code("theory_table_rates"),
     log:
         LOG.format(name="theory/table_rates"),
     benchmark:
         BENCH.format(name="theory/table_rates")
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=500,
         runtime=5,
-    conda:
-        CONDA_ENV
+    params:
+        cfg=theory_slice("table_rates"),
+        code=script_code("theory_table_rates"),
     script:
         "../../scripts/theory_table_rates.py"
 
@@ -41,18 +41,18 @@ rule theory_table_fixed_points:
             labels={"table": "fixed points"},
         ),
         meta="results/tables/theory_fixed_points.meta.json",
-    params:
-        cfg=theory_slice("table_fixed_points"),
-        code=script_code("theory_table_fixed_points"),
     log:
         LOG.format(name="theory/table_fixed_points"),
     benchmark:
         BENCH.format(name="theory/table_fixed_points")
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=500,
         runtime=15,
-    conda:
-        CONDA_ENV
+    params:
+        cfg=theory_slice("table_fixed_points"),
+        code=script_code("theory_table_fixed_points"),
     script:
         "../../scripts/theory_table_fixed_points.py"
 
@@ -67,18 +67,18 @@ rule theory_table_convergence:
             labels={"table": "convergence"},
         ),
         meta="results/tables/theory_convergence.meta.json",
-    params:
-        cfg=theory_slice("table_convergence"),
-        code=script_code("theory_table_convergence"),
     log:
         LOG.format(name="theory/table_convergence"),
     benchmark:
         BENCH.format(name="theory/table_convergence")
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=500,
         runtime=10,
-    conda:
-        CONDA_ENV
+    params:
+        cfg=theory_slice("table_convergence"),
+        code=script_code("theory_table_convergence"),
     script:
         "../../scripts/theory_table_convergence.py"
 
@@ -94,19 +94,19 @@ rule theory_figure_manifolds:
             labels={"figure": "manifolds"},
         ),
         meta=FIGURE.format(figure="theory_manifolds", ext="meta.json"),
-    params:
-        cfg=theory_slice("figure_manifolds"),
-        figure="manifolds",
-        code=script_code("theory_figure"),
     log:
         LOG.format(name="theory/figure_manifolds"),
     benchmark:
         BENCH.format(name="theory/figure_manifolds")
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=1000,
         runtime=5,
-    conda:
-        CONDA_ENV
+    params:
+        cfg=theory_slice("figure_manifolds"),
+        figure="manifolds",
+        code=script_code("theory_figure"),
     script:
         "../../scripts/theory_figure.py"
 
@@ -122,19 +122,19 @@ rule theory_figure_vector_fields:
             labels={"figure": "vector fields"},
         ),
         meta=FIGURE.format(figure="theory_vector_fields", ext="meta.json"),
-    params:
-        cfg=theory_slice("figure_vector_fields"),
-        figure="vector_fields",
-        code=script_code("theory_figure"),
     log:
         LOG.format(name="theory/figure_vector_fields"),
     benchmark:
         BENCH.format(name="theory/figure_vector_fields")
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=1000,
         runtime=5,
-    conda:
-        CONDA_ENV
+    params:
+        cfg=theory_slice("figure_vector_fields"),
+        figure="vector_fields",
+        code=script_code("theory_figure"),
     script:
         "../../scripts/theory_figure.py"
 
@@ -150,19 +150,19 @@ rule theory_figure_rates:
             labels={"figure": "rates"},
         ),
         meta=FIGURE.format(figure="theory_rates", ext="meta.json"),
-    params:
-        cfg=theory_slice("figure_rates"),
-        figure="rates",
-        code=script_code("theory_figure"),
     log:
         LOG.format(name="theory/figure_rates"),
     benchmark:
         BENCH.format(name="theory/figure_rates")
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=1000,
         runtime=5,
-    conda:
-        CONDA_ENV
+    params:
+        cfg=theory_slice("figure_rates"),
+        figure="rates",
+        code=script_code("theory_figure"),
     script:
         "../../scripts/theory_figure.py"
 
@@ -178,19 +178,19 @@ rule theory_figure_detour:
             labels={"figure": "detour"},
         ),
         meta=FIGURE.format(figure="theory_detour", ext="meta.json"),
-    params:
-        cfg=theory_slice("figure_detour"),
-        figure="detour",
-        code=script_code("theory_figure"),
     log:
         LOG.format(name="theory/figure_detour"),
     benchmark:
         BENCH.format(name="theory/figure_detour")
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=1000,
         runtime=5,
-    conda:
-        CONDA_ENV
+    params:
+        cfg=theory_slice("figure_detour"),
+        figure="detour",
+        code=script_code("theory_figure"),
     script:
         "../../scripts/theory_figure.py"
 
@@ -206,18 +206,18 @@ rule theory_figure_stability:
             labels={"figure": "stability"},
         ),
         meta=FIGURE.format(figure="theory_stability", ext="meta.json"),
-    params:
-        cfg=theory_slice("figure_stability"),
-        figure="stability",
-        code=script_code("theory_figure"),
     log:
         LOG.format(name="theory/figure_stability"),
     benchmark:
         BENCH.format(name="theory/figure_stability")
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=1000,
         runtime=5,
-    conda:
-        CONDA_ENV
+    params:
+        cfg=theory_slice("figure_stability"),
+        figure="stability",
+        code=script_code("theory_figure"),
     script:
         "../../scripts/theory_figure.py"

@@ -34,9 +34,5 @@ def theory_slice(job):
 def theory_targets():
     """Final outputs of this file (tables + their sidecars + figures), for `rule all`."""
     tables = [THEORY_TABLE.format(name=t) for t in THEORY_TABLES]
-    figures = [
-        FIGURE.format(figure=f"theory_{f}", ext=x)
-        for f in THEORY_FIGURES
-        for x in ("pdf", "png")
-    ]
+    figures = [FIGURE.format(figure=f"theory_{f}", ext=x) for f in THEORY_FIGURES for x in ("pdf", "png")]
     return tables + figures

@@ -46,9 +46,7 @@ class RuleOptions:
         check_positive_int("tau", self.tau)
         check_unit_interval("w_hat", self.w_hat)
         if self.eprop_feedback not in FEEDBACK_KINDS:
-            raise ValueError(
-                f"eprop_feedback must be one of {FEEDBACK_KINDS}, got {self.eprop_feedback!r}"
-            )
+            raise ValueError(f"eprop_feedback must be one of {FEEDBACK_KINDS}, got {self.eprop_feedback!r}")
 
     def require_feedback(self, o: int, n: int) -> np.ndarray:
         if self.feedback is None:

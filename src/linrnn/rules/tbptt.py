@@ -23,9 +23,7 @@ from linrnn.sampling import (
 from linrnn.stein import stein_sum, stein_sums
 
 
-def backprop_expected(
-    student: RNN, teacher: RNN, T: int | None, window: int | None, loss: str = "final"
-) -> RNN:
+def backprop_expected(student: RNN, teacher: RNN, T: int | None, window: int | None, loss: str = "final") -> RNN:
     """Expected update of BPTT truncated to `window` lags (None: no truncation)."""
     A, W, B = student.A, student.W, student.B
     if T is None:
@@ -60,9 +58,7 @@ def _from_history(student: RNN, hist, T: int, window: int | None) -> RNN:
     return RNN(hist.readout, dW, dB)
 
 
-def backprop_sampled(
-    student: RNN, teacher: RNN, x: np.ndarray, window: int | None, loss: str = "final"
-) -> RNN:
+def backprop_sampled(student: RNN, teacher: RNN, x: np.ndarray, window: int | None, loss: str = "final") -> RNN:
     """Minibatch (truncated) BPTT: λ_s = Σ_{m<window} (W^m)^T A^T ε_{s+1+m} (see `sampling`).
 
     Final-step loss: λ_{T-1-m} = (A W^m)^T ε_T, so the update is the lag sum of
