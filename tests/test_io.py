@@ -179,11 +179,29 @@ def test_imported_modules_resolves_relative_imports():
     assert "numpy" not in found
 
 
-def test_digest_ignores_comments_not_code(tmp_path):
-    f = tmp_path / "m.py"
-    f.write_text("x = 1\n")
-    base = codehash._file_digest.__wrapped__(f)
-    f.write_text("# a comment\nx = 1  # more\n")
-    assert codehash._file_digest.__wrapped__(f) == base
-    f.write_text("x = 2\n")
-    assert codehash._file_digest.__wrapped__(f) != base
+def test_digest_ignores_comments_not_code():
+    def digest(text):
+        return codehash.syntax_digest(ast.parse(text))
+
+    base = digest("x = 1\n")
+    assert digest("# a comment\nx = 1  # more\n") == base
+    assert digest("x = 2\n") != base
+
+
+def test_code_hash_sees_an_edit_made_in_the_same_process(tmp_path, monkeypatch):
+    """Parsed modules are cached per process, keyed by file version: an edit is never missed."""
+    package = tmp_path / "linrnn"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "core.py").write_text("def f():\n    return 1\n")
+    (package / "other.py").write_text("y = 0\n")
+    script = tmp_path / "script.py"
+    script.write_text("from linrnn import core\n")
+    monkeypatch.setattr(codehash, "PACKAGE_DIR", package)
+    first = codehash.code_hash(script)
+    assert codehash.code_hash(script) == first
+    (package / "other.py").write_text("y = 12345\n")  # not imported by the script
+    assert codehash.code_hash(script) == first
+    (package / "core.py").write_text("def f():\n    return 2\n")  # same size, new content
+    os.utime(package / "core.py", ns=(1, 1))  # and an mtime unlike the first version's
+    assert codehash.code_hash(script) != first

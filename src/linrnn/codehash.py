@@ -67,6 +67,24 @@ def imported_modules(tree: ast.AST, current: str | None = None) -> set[str]:
     return {m for m in found if m == PACKAGE or m.startswith(PACKAGE + ".")}
 
 
+def syntax_digest(tree: ast.AST) -> str:
+    """SHA-256 of a syntax tree without positions: comments and formatting do not change it."""
+    return hashlib.sha256(ast.dump(tree, include_attributes=False).encode()).hexdigest()
+
+
+@functools.cache
+def _parsed_module(file: Path, stamp: tuple[int, int]) -> tuple[str, frozenset[str]]:
+    """(syntax-tree digest, linrnn imports) of a package file, parsed once per process and
+    file version (``stamp`` = mtime, size: an edited file is parsed again)."""
+    tree = ast.parse(file.read_text(encoding="utf-8"))
+    return syntax_digest(tree), frozenset(imported_modules(tree, current=_module_name(file)))
+
+
+def _module_info(file: Path) -> tuple[str, frozenset[str]]:
+    stat = file.stat()
+    return _parsed_module(file, (stat.st_mtime_ns, stat.st_size))
+
+
 def module_closure(script) -> list[Path]:
     """Every package file reached from ``script`` through imports (with parent __init__ files)."""
     seen: dict[str, Path] = {}
@@ -80,15 +98,8 @@ def module_closure(script) -> list[Path]:
             if file is None:
                 continue
             seen[name] = file
-            tree = ast.parse(file.read_text(encoding="utf-8"))
-            todo.extend(imported_modules(tree, current=_module_name(file)))
+            todo.extend(_module_info(file)[1])
     return sorted(seen.values())
-
-
-@functools.cache
-def _file_digest(file: Path) -> str:
-    tree = ast.parse(file.read_text(encoding="utf-8"))
-    return hashlib.sha256(ast.dump(tree, include_attributes=False).encode()).hexdigest()
 
 
 def code_hash(script) -> str:
@@ -96,5 +107,5 @@ def code_hash(script) -> str:
     h = hashlib.sha256()
     for file in module_closure(script):
         h.update(file.relative_to(PACKAGE_DIR).as_posix().encode())
-        h.update(_file_digest(file).encode())
+        h.update(_module_info(file)[0].encode())
     return h.hexdigest()[:16]

@@ -143,7 +143,8 @@ def semantic_problems(config: Mapping) -> list[str]:
 
 def check_config(config: Mapping, schema_path: str | Path) -> None:
     """Raise ConfigError listing every problem; return None for a valid config."""
-    schema = yaml.safe_load(Path(schema_path).read_text())
+    # libyaml when available: the schema is read on every Snakemake start (rerun latency)
+    schema = yaml.load(Path(schema_path).read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     problems = schema_problems(config, schema)
     if not problems:
         problems = semantic_problems(config)
