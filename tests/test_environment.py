@@ -1,0 +1,54 @@
+"""The conda files mirror pyproject.toml (conda itself is not available on the CI machine, so
+this is the check that keeps environment.yml and workflow/envs/linrnn.yaml from drifting)."""
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+# conda-forge names of the PyPI packages where they differ (the lighter builds without GUI/extras)
+CONDA_NAME = {"matplotlib": "matplotlib-base", "snakemake": "snakemake-minimal"}
+
+
+def _requirements(specs) -> dict[str, str]:
+    """{name: version spec} from 'name>=1,<2' strings (conda or PyPI), spaces dropped."""
+    out = {}
+    for spec in specs:
+        m = re.fullmatch(r"([A-Za-z0-9_.\-]+)\s*(.*)", spec.strip())
+        out[m.group(1).lower()] = m.group(2).replace(" ", "")
+    return out
+
+
+def _pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return project["dependencies"], project["optional-dependencies"]
+
+
+def _conda(path):
+    deps = yaml.safe_load((ROOT / path).read_text())["dependencies"]
+    conda = [d for d in deps if isinstance(d, str)]
+    pip = [p for d in deps if isinstance(d, dict) for p in d.get("pip", [])]
+    return _requirements(conda), pip
+
+
+def _as_conda(requirements: dict[str, str]) -> dict[str, str]:
+    return {CONDA_NAME.get(name, name): spec for name, spec in requirements.items()}
+
+
+def test_environment_yml_mirrors_pyproject():
+    core, extras = _pyproject()
+    conda, pip = _conda("environment.yml")
+    expected = _as_conda(_requirements(core + extras["test"]))
+    assert {k: conda.get(k) for k in expected} == expected
+    assert conda["python"] == ">=3.11"
+    assert _requirements([p for p in pip if not p.startswith("-e")]) == _requirements(extras["cluster"])
+    assert "-e ." in pip  # the package itself
+
+
+def test_rule_environment_mirrors_pyproject():
+    core, _ = _pyproject()
+    conda, _ = _conda("workflow/envs/linrnn.yaml")
+    expected = _as_conda(_requirements(core))
+    assert {k: conda.get(k) for k in expected} == expected
