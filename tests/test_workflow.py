@@ -75,6 +75,32 @@ def test_paper_config_plans_every_figure(tmp_path):
     assert stats["claims"] == 1
 
 
+def test_overlay_config_merges_into_the_paper_config(tmp_path):
+    """`--configfile config/config.yaml config/long_reliability.yaml`: the overlay changes only its
+    own keys (Snakemake merges key by key) and the merged config passes the checks."""
+    from snakemake.utils import update_config
+
+    from linrnn.config_check import check_config
+
+    paper = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    overlay = yaml.safe_load((ROOT / "config/long_reliability.yaml").read_text())
+    merged = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    update_config(merged, overlay)
+    check_config(merged, ROOT / "workflow/schemas/config.schema.yaml")
+    training = merged["experiments"]["rank_o1"]["training"]
+    assert training["steps"] == 16 * paper["experiments"]["rank_o1"]["training"]["steps"]
+    assert {k: v for k, v in training.items() if k not in ("steps", "record_every")} == {
+        k: v for k, v in paper["experiments"]["rank_o1"]["training"].items() if k not in ("steps", "record_every")
+    }
+    merged["experiments"]["rank_o1"]["training"] = paper["experiments"]["rank_o1"]["training"]
+    assert merged == paper
+    proc = outside_tree(
+        tmp_path, "-n", "--configfile", str(ROOT / "config/config.yaml"), str(ROOT / "config/long_reliability.yaml")
+    )
+    planned = outside_tree(tmp_path, "-n", "--configfile", str(ROOT / "config/config.yaml"))
+    assert job_stats(proc.stdout + proc.stderr) == job_stats(planned.stdout + planned.stderr)
+
+
 @pytest.mark.parametrize(
     ("path", "value", "key"),
     [
