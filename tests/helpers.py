@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 
 import numpy as np
 
@@ -38,3 +39,8 @@ def job_stats(output: str) -> dict[str, int]:
         if m.group(1) != "total":
             stats[m.group(1)] = int(m.group(2))
     return stats
+
+
+def snakemake_command(*args: str) -> list[str]:
+    """This interpreter's Snakemake with workflow profiles off (tests never read workflow/profiles/)."""
+    return [sys.executable, "-m", "snakemake", "--workflow-profile", "none", *args]

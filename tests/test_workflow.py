@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +18,7 @@ import pytest
 import yaml
 
 from linrnn import io
-from tests.helpers import job_stats
+from tests.helpers import job_stats, snakemake_command
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ("validation", "low_rank", "reliability")
@@ -27,7 +26,7 @@ TABLES = ("loss", "modes", "alignment", "spectra", "runs")
 
 
 def snakemake(*args, cwd, env=None, check=True):
-    cmd = [sys.executable, "-m", "snakemake", "--workflow-profile", "none", *args]
+    cmd = snakemake_command(*args)
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout}\n{proc.stderr}")
@@ -328,17 +327,7 @@ def test_e2e_killed_run_resumes_to_identical_results(e2e, tmp_path):
     import time
 
     env = _copy_tree(tmp_path)
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--workflow-profile",
-        "none",
-        "--configfile",
-        "config/test.yaml",
-        "--cores",
-        "2",
-    ]
+    cmd = snakemake_command("--configfile", "config/test.yaml", "--cores", "2")
     with open(tmp_path / "first.log", "w") as log:
         proc = subprocess.Popen(
             cmd, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True

@@ -52,6 +52,12 @@ def _threshold(runs: Mapping) -> float | None:
     return float(values[0]) if len(values) == 1 else None
 
 
+def _mark_criterion(ax, threshold: float | None, vertical: bool = False) -> None:
+    """Dotted line at the convergence criterion (final loss / initial loss), if one is set."""
+    if threshold is not None:
+        (ax.axvline if vertical else ax.axhline)(threshold, color="0.4", lw=0.7, ls=":")
+
+
 def _finite(x, y):
     ok = np.isfinite(x) & np.isfinite(y)
     return x[ok], y[ok]
@@ -345,8 +351,7 @@ def figure_reliability(tables: Mapping, cfg: Mapping):
         ax.plot(times[live], mid, color=rule_color(rule), label=rule_label(rule))
     ax.set_yscale("log")
     _log_ticks(ax.yaxis)
-    if threshold is not None:
-        ax.axhline(threshold, color="0.4", lw=0.7, ls=":")
+    _mark_criterion(ax, threshold)
     ax.set_xlabel("learning time $\\eta k$")
     ax.set_ylabel("loss / initial loss")
     ax.set_title("loss over training (median, range)")
@@ -376,8 +381,7 @@ def figure_reliability(tables: Mapping, cfg: Mapping):
     _log_ticks(ax.yaxis)
     ax.set_xticks(x, [rule_label(r) for r in rules])
     ax.set_ylabel("final loss / initial loss")
-    if threshold is not None:
-        ax.axhline(threshold, color="0.4", lw=0.7, ls=":")
+    _mark_criterion(ax, threshold)
     ax.set_title("final loss (dotted: criterion)")
     # (d) effective rank vs relative loss
     ax = axes[3]
@@ -400,8 +404,7 @@ def figure_reliability(tables: Mapping, cfg: Mapping):
             )
     ax.set_xscale("log")
     _log_ticks(ax.xaxis)
-    if threshold is not None:
-        ax.axvline(threshold, color="0.4", lw=0.7, ls=":")
+    _mark_criterion(ax, threshold, vertical=True)
     ax.set_xlabel("final loss / initial loss")
     ax.set_ylabel("effective rank of $W_K-W_0$")
     ax.set_title("rank of the learned change")

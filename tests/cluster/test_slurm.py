@@ -35,7 +35,7 @@ import numpy as np
 import pytest
 import yaml
 
-from tests.helpers import job_stats
+from tests.helpers import job_stats, snakemake_command
 
 pytestmark = pytest.mark.cluster
 
@@ -191,16 +191,7 @@ needs_pipeline = pytest.mark.skipif(
 
 def rules_of_workflow() -> set[str]:
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--workflow-profile",
-            "none",
-            "--configfile",
-            str(TEST_CONFIG),
-            "--list-rules",
-        ],
+        snakemake_command("--configfile", str(TEST_CONFIG), "--list-rules"),
         cwd=ROOT,
         capture_output=True,
         text=True,
