@@ -7,7 +7,7 @@ from pathlib import Path
 
 from snakemake.utils import min_version, validate
 
-from linrnn.config_check import check_config
+from linrnn.pipeline.config_check import check_config
 
 min_version("9.0")
 
@@ -29,8 +29,8 @@ include: "workflow/rules/common.smk"
 
 wildcard_constraints:
     experiment="[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*",
-    rule="bptt|tbptt|rflo|eprop",
-    mode="expected|sampled",
+    learner="bptt|tbptt|rflo|eprop",
+    estimator="expected|sampled",
     seed="[0-9]+",
 
 

@@ -1,5 +1,5 @@
 # ruff: noqa: B023  (the timed lambdas are called inside the loop iteration that defines them)
-"""Cost of one learning step per rule and mode, against loop references (team issue 8).
+"""Cost of one learning step per rule and estimator, against loop references (team issue 8).
 
 Run from the repository root (writes benchmarks/results/steps.json, then RESULTS.md and
 time_per_step.png through benchmarks.report):
@@ -39,8 +39,8 @@ import scipy  # noqa: E402
 from tests.reference_loops import reference_update  # noqa: E402
 
 from benchmarks.reference_expected import reference_expected  # noqa: E402
-from linrnn.model import RNN, sample_inputs  # noqa: E402
-from linrnn.rules import RuleOptions, get_rule  # noqa: E402
+from linrnn.core.model import RNN, sample_inputs  # noqa: E402
+from linrnn.core.rules import RuleOptions, get_rule  # noqa: E402
 
 RULES = ("bptt", "tbptt", "rflo", "eprop")
 SIZES = [(16, 4, 4, 50, 32), (64, 8, 4, 100, 32), (256, 16, 8, 200, 64)]
@@ -160,7 +160,7 @@ def step_table(sizes, peak, quick):
             flops = sampled_flops(rule, n, d, o, T, batch)
             rows.append(
                 dict(
-                    mode="sampled",
+                    estimator="sampled",
                     rule=rule,
                     n=n,
                     d=d,
@@ -193,7 +193,7 @@ def step_table(sizes, peak, quick):
             t_fin, _, _ = best_time(lambda r=r: r.expected(student, teacher, opts, T))
             rows.append(
                 dict(
-                    mode="expected",
+                    estimator="expected",
                     rule=rule,
                     n=n,
                     d=d,

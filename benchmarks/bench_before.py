@@ -24,7 +24,7 @@ import json  # noqa: E402
 
 import linrnn  # noqa: E402
 from benchmarks.bench import OUT, RULES, SIZES, best_time, matmul_rate, problem  # noqa: E402
-from linrnn.rules import get_rule  # noqa: E402
+from linrnn.core.rules import get_rule  # noqa: E402
 
 
 def main():

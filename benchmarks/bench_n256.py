@@ -9,7 +9,7 @@ the full suite is `benchmarks.bench`.
 import os
 
 from benchmarks.bench import best_time, matmul_rate, problem, sampled_flops
-from linrnn.rules import get_rule
+from linrnn.core.rules import get_rule
 
 
 def main() -> None:

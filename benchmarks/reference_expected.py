@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from linrnn.model import RNN
+from linrnn.core.model import RNN
 
 
 def fixed_point_stein(M, Q, N, tol=1e-15, max_iter=100_000):

@@ -118,8 +118,8 @@ def main():
     )
     w("|---|---|---|---|---|---|---|---|---|---|---|---|")
     rows = steps["steps"]
-    for s in [r for r in rows if r["mode"] == "sampled"]:
-        e = next(r for r in rows if r["mode"] == "expected" and r["rule"] == s["rule"] and r["n"] == s["n"])
+    for s in [r for r in rows if r["estimator"] == "sampled"]:
+        e = next(r for r in rows if r["estimator"] == "expected" and r["rule"] == s["rule"] and r["n"] == s["n"])
         size = f"({s['n']}, {s['d']}, {s['o']}, {s['T']}, {s['batch']})"
         w(
             f"| {size} | {s['rule']} | {s['t'] * 1e3:.2f} | {s['t_ref'] * 1e3:.1f} | {s['ratio']:.0f}× | "
@@ -248,8 +248,8 @@ def main():
     w("")
 
     w("## Bars of issue 8\n")
-    mid = [r for r in rows if r["mode"] == "sampled" and r["n"] == 64]
-    big = next((r for r in rows if r["mode"] == "sampled" and r["n"] == 256 and r["rule"] == "bptt"), None)
+    mid = [r for r in rows if r["estimator"] == "sampled" and r["n"] == 64]
+    big = next((r for r in rows if r["estimator"] == "sampled" and r["n"] == 256 and r["rule"] == "bptt"), None)
     ok10 = all(r["ratio"] >= 10 for r in mid)
     w(
         f"- Sampled ≥ 10× faster than the loop reference at (64, 8, 4, 100, 32), every rule: "

@@ -1,14 +1,15 @@
-"""Rule claims: check the paper's claims on the diagnostics tables (linrnn.claims)."""
+"""Rule claims: check the paper's claims on the diagnostics tables (linrnn.claims.checks)."""
 
-from linrnn import claims, io
+from linrnn.claims import checks
+from linrnn.pipeline import io
 
 
 def main(smk) -> None:
     with io.job_log(smk.log[0]) as log:
         tables = io.read_experiment_tables(smk.input.tables)
-        theory = claims.read_theory_tables(smk.input.get("theory", []))
-        rows = claims.all_claims(tables, smk.params.cfg, theory)
-        io.write_table(smk.output.csv, rows, claims.COLUMNS, io.job_provenance(smk))
+        theory = checks.read_theory_tables(smk.input.get("theory", []))
+        rows = checks.all_claims(tables, smk.params.cfg, theory)
+        io.write_table(smk.output.csv, rows, checks.COLUMNS, io.job_provenance(smk))
         for row in rows:
             log.info(
                 "%s [%s] %s: %s",

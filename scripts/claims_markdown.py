@@ -1,4 +1,4 @@
-"""Write the docs claims summary (docs/claims.md) from a claims.csv (linrnn.claims.markdown_table).
+"""Write the docs claims summary (docs/claims.md) from a claims.csv (linrnn.claims.checks.markdown_table).
 
 .venv/bin/python scripts/claims_markdown.py results/tables/claims.csv docs/claims.md [config]
 """
@@ -6,7 +6,8 @@
 import sys
 from pathlib import Path
 
-from linrnn import claims, io
+from linrnn.claims import checks
+from linrnn.pipeline import io
 
 HEADER = """# Claims checked by the pipeline
 
@@ -22,7 +23,7 @@ listed as failed.
 
 def main(csv: str, out: str, config: str = "config/config.yaml") -> None:
     table = io.read_table(csv)
-    text = HEADER.format(csv=csv, config=config) + claims.markdown_table(table)
+    text = HEADER.format(csv=csv, config=config) + checks.markdown_table(table)
     Path(out).write_text(text, encoding="utf-8")
 
 

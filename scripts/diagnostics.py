@@ -1,6 +1,6 @@
-"""Rule diagnostics: tidy tables of one experiment (linrnn.tables.experiment_tables)."""
+"""Rule diagnostics: tidy tables of one experiment (linrnn.pipeline.tables.experiment_tables)."""
 
-from linrnn import io, tables
+from linrnn.pipeline import io, tables
 
 
 def main(smk) -> None:

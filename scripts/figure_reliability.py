@@ -1,13 +1,14 @@
-"""Rule figure_reliability: draw the figure from tidy tables (linrnn.figures.figure_reliability)."""
+"""Rule figure_reliability: draw the figure from tidy tables (linrnn.figures.simulation.figure_reliability)."""
 
-from linrnn import figures, io
+from linrnn.figures import simulation
+from linrnn.pipeline import io
 
 
 def main(smk) -> None:
     with io.job_log(smk.log[0]) as log:
         tables = io.read_experiment_tables(smk.input)
-        fig = figures.figure_reliability(tables, smk.params.cfg)
-        figures.save(fig, [smk.output.pdf, smk.output.png], smk.output.meta, io.job_provenance(smk))
+        fig = simulation.figure_reliability(tables, smk.params.cfg)
+        simulation.save(fig, [smk.output.pdf, smk.output.png], smk.output.meta, io.job_provenance(smk))
         log.info("figure written: %s, %s", smk.output.pdf, smk.output.png)
 
 

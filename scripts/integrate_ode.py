@@ -1,4 +1,4 @@
-"""Rule integrate_ode: per-mode ODEs (linrnn.modes) from the student's initial mode values.
+"""Rule integrate_ode: per-mode ODEs (linrnn.core.modes) from the student's initial mode values.
 
 The student is read in the hidden basis of the reference run (config hidden_basis: the run's
 final student basis, or the teacher's); RFLO's per-mode feedback is â_i = (U^T R P)_ii.
@@ -6,9 +6,10 @@ final student basis, or the teacher's); RFLO's per-mode feedback is â_i = (U^T 
 
 import numpy as np
 
-from linrnn import diagnostics, experiment, io
-from linrnn.model import RNN, feedback_projection
-from linrnn.modes import integrate_modes
+from linrnn.analysis import diagnostics
+from linrnn.core.model import RNN, feedback_projection
+from linrnn.core.modes import integrate_modes
+from linrnn.pipeline import experiment, io
 
 
 def main(smk) -> None:
@@ -24,7 +25,7 @@ def main(smk) -> None:
         a0, b0, w0 = diagnostics.project(experiment.initial_student(init), teacher.bases, P)
         a_hat = feedback_projection(init["R"], P, teacher.bases)
         sol = integrate_modes(
-            smk.wildcards.rule,
+            smk.wildcards.learner,
             a0,
             b0,
             w0,

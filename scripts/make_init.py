@@ -1,6 +1,6 @@
-"""Rule make_init: initial student and feedback R of one seed (linrnn.experiment.build_init)."""
+"""Rule make_init: initial student and feedback R of one seed (linrnn.pipeline.experiment.build_init)."""
 
-from linrnn import experiment, io, seeding
+from linrnn.pipeline import experiment, io, seeding
 
 
 def main(smk) -> None:

@@ -1,6 +1,6 @@
-"""Rule make_teacher: build one experiment's teacher (linrnn.experiment.build_teacher)."""
+"""Rule make_teacher: build one experiment's teacher (linrnn.pipeline.experiment.build_teacher)."""
 
-from linrnn import experiment, io, seeding
+from linrnn.pipeline import experiment, io, seeding
 
 
 def main(smk) -> None:

@@ -1,6 +1,7 @@
-"""Rule theory_table_convergence: convergence times and decay rates of ODE runs (linrnn.theory)."""
+"""Rule theory_table_convergence: convergence times and decay rates of ODE runs (linrnn.core.theory)."""
 
-from linrnn import io, theory
+from linrnn.core import theory
+from linrnn.pipeline import io
 
 
 def main(smk) -> None:

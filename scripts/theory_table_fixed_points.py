@@ -1,8 +1,9 @@
-"""Rule theory_table_fixed_points: fixed-point search and Jacobian check (linrnn.theory)."""
+"""Rule theory_table_fixed_points: fixed-point search and Jacobian check (linrnn.core.theory)."""
 
 import numpy as np
 
-from linrnn import io, theory
+from linrnn.core import theory
+from linrnn.pipeline import io
 
 
 def main(smk) -> None:

@@ -1,6 +1,7 @@
-"""Rule theory_table_rates: spectrum, classification and rate along M* (linrnn.theory)."""
+"""Rule theory_table_rates: spectrum, classification and rate along M* (linrnn.core.theory)."""
 
-from linrnn import io, theory
+from linrnn.core import theory
+from linrnn.pipeline import io
 
 
 def main(smk) -> None:

@@ -1,9 +1,9 @@
-"""Rule train_rnn: train one student with one rule and mode (linrnn.train.train)."""
+"""Rule train_rnn: train one student with one learning rule and estimator (linrnn.core.train.train)."""
 
 import numpy as np
 
-from linrnn import experiment, io, seeding
-from linrnn.train import train
+from linrnn.core.train import train
+from linrnn.pipeline import experiment, io, seeding
 
 
 def main(smk) -> None:
@@ -11,19 +11,19 @@ def main(smk) -> None:
         wc = smk.wildcards
         cfg = smk.params.cfg
         tr = cfg["training"]
-        key = ("train", wc.experiment, wc.rule, wc.mode, int(wc.seed))
+        key = ("train", wc.experiment, wc.learner, wc.estimator, int(wc.seed))
         rng = seeding.rng_for(smk.params.base_seed, *key)
         teacher_arrays = io.load_npz(smk.input.teacher)
         init = io.load_npz(smk.input.init)
         result = train(
-            wc.rule,
+            wc.learner,
             experiment.initial_student(init),
             experiment.teacher_rnn(teacher_arrays),
             opts=experiment.rule_options(cfg, init["R"]),
             eta=tr["eta"],
             steps=tr["steps"],
-            mode=wc.mode,
-            T=tr["T"] if wc.mode == "sampled" else tr["T_expected"],
+            estimator=wc.estimator,
+            T=tr["T"] if wc.estimator == "sampled" else tr["T_expected"],
             batch=tr["batch"],
             rng=rng,
             record_every=tr["record_every"],

@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 
-from linrnn.model import RNN
+from linrnn.core.model import RNN
 
 
 def random_stable_rnn(rng: np.random.Generator, n: int, d: int, o: int, radius: float = 0.7) -> RNN:

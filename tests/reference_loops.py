@@ -11,7 +11,7 @@ and BPTT runs the adjoint δ backwards from every error time t,
   ΔW += Σ_{s<t} δ_s h_s^T,  δ_{t-1} = A^T ε_t,  δ_{s-1} = W^T δ_s  (τ steps for tbptt).
 The readout uses the delta rule ΔA = Σ_t ε_t h_t^T. Every update is averaged over the
 batch and uses the convention θ ← θ − η Δθ. The loss weights are those of
-`linrnn.sampling`: final-step loss ε_T only; sequence loss ε_t / T for t = 1..T
+`linrnn.core.sampling`: final-step loss ε_T only; sequence loss ε_t / T for t = 1..T
 (Appendix H).
 
 Nothing here is imported from linrnn except the RNN container, so the two paths are
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from linrnn.model import RNN
+from linrnn.core.model import RNN
 
 
 def _forward(rnn: RNN, x_seq: np.ndarray) -> list[np.ndarray]:

@@ -1,13 +1,14 @@
 """Claims table (issue 7): every SPEC §6 item C1–C14 gets a row, and wrong inputs fail.
 
-Small synthetic tables only (no pipeline run): the builder linrnn.claims.all_claims and the
-docs generator linrnn.claims.markdown_table.
+Small synthetic tables only (no pipeline run): the builder linrnn.claims.checks.all_claims and the
+docs generator linrnn.claims.checks.markdown_table.
 """
 
 import numpy as np
 import pytest
 
-from linrnn import claims, theory
+from linrnn.claims import checks
+from linrnn.core import theory
 
 A_STAR, B_STAR, W_STAR = [1.6, 1.2], [1.6, 1.2], [0.6, -0.5]
 RULES = ("bptt", "tbptt", "rflo")
@@ -23,16 +24,16 @@ def _modes(perturb_ab=0.0):
     rows = []
     t = np.linspace(0, 10, 11)
     for rule in RULES:
-        for mode in ("expected", "sampled", "ode"):
+        for estimator in ("expected", "sampled", "ode"):
             for i, (a_s, b_s, w_s) in enumerate(zip(A_STAR, B_STAR, W_STAR, strict=True)):
                 frac = 1 - np.exp(-t)
-                bump = perturb_ab * (mode == "expected")
+                bump = perturb_ab * (estimator == "expected")
                 for tk, f in zip(t, frac, strict=True):
                     rows.append(
                         dict(
                             rule=rule,
                             seed=0,
-                            mode=mode,
+                            estimator=estimator,
                             mode_index=i,
                             time=tk,
                             a=a_s * np.sqrt(f) + bump,
@@ -48,7 +49,7 @@ def _modes(perturb_ab=0.0):
 
 def _alignment():
     rows = [
-        dict(rule=r, seed=0, mode="expected", metric=m, value=v)
+        dict(rule=r, seed=0, estimator="expected", metric=m, value=v)
         for r in RULES
         for m in ("recurrent", "input", "output")
         for v in (0.1, 0.9)
@@ -64,7 +65,7 @@ def _runs(o, ranks, outcomes=None, eff=None):
             rows.append(
                 dict(
                     rule=rule,
-                    mode="expected",
+                    estimator="expected",
                     seed=seed,
                     o=o,
                     rank_W=rank,
@@ -133,14 +134,14 @@ FIGURES = {
     "low_rank": dict(
         experiment="r1",
         seed=0,
-        mode="expected",
+        estimator="expected",
         rules=["bptt", "eprop", "tbptt", "rflo"],
         rank_experiments=["r1", "r2"],
         rank_rule="rflo",
     ),
     "reliability": dict(
         experiment="r1",
-        mode="expected",
+        estimator="expected",
         rules=["bptt", "tbptt", "rflo", "eprop"],
         paper_converged={"bptt": 20, "tbptt": 20, "rflo": 13, "eprop": 12},
         paper_runs=20,
@@ -194,25 +195,25 @@ def _by_id(rows):
 def fast_decoupling(monkeypatch, request):
     """C1's small training run is tested on its own (test_decoupling_*); stub it elsewhere."""
     if "decoupling" not in request.node.name:
-        monkeypatch.setattr(claims, "decoupling_check", lambda *a, **k: 0.0)
+        monkeypatch.setattr(checks, "decoupling_check", lambda *a, **k: 0.0)
 
 
 @pytest.fixture
 def good_rows():
-    return claims.all_claims(_inputs(), FIGURES, _theory())
+    return checks.all_claims(_inputs(), FIGURES, _theory())
 
 
 def test_decoupling_rows_at_float_precision():
-    off = claims.decoupling_check("rflo", A_STAR, B_STAR, W_STAR, steps=5)
+    off = checks.decoupling_check("rflo", A_STAR, B_STAR, W_STAR, steps=5)
     assert off < 1e-10
-    rows = claims.decoupling_claims({"modes": _modes()}, FIGURES["validation"])
+    rows = checks.decoupling_claims({"modes": _modes()}, FIGURES["validation"])
     assert [r["id"] for r in rows] == ["C1"] * 3 and all(r["passed"] for r in rows)
 
 
 def test_every_checklist_item_has_a_row(good_rows):
     ids = {r["id"].rstrip("abcdefgh") for r in good_rows}
     assert ids == {f"C{k}" for k in range(1, 15)}
-    assert set(good_rows[0]) == set(claims.COLUMNS)
+    assert set(good_rows[0]) == set(checks.COLUMNS)
     assert all(r["measured"] != "" and r["expected"] != "" for r in good_rows)
 
 
@@ -222,53 +223,53 @@ def test_consistent_inputs_pass(good_rows):
 
 
 def test_missing_theory_tables_fail_not_dropped():
-    rows = claims.all_claims(_inputs(), FIGURES, {})
+    rows = checks.all_claims(_inputs(), FIGURES, {})
     by = _by_id(rows)
     for cid in ("C3", "C4", "C5", "C6", "C7", "C8", "C9"):
         assert cid in by and not any(r["passed"] for r in by[cid])
 
 
 def test_rflo_rank_above_o_fails():
-    by = _by_id(claims.all_claims(_inputs(rflo_rank_o1=2), FIGURES, _theory()))
+    by = _by_id(checks.all_claims(_inputs(rflo_rank_o1=2), FIGURES, _theory()))
     rflo_r1 = [r for r in by["C11"] if "r1" in r["subject"]]
     assert rflo_r1 and not rflo_r1[0]["passed"]
     assert all(r["passed"] for r in by["C11"] if "r2" in r["subject"])
 
 
 def test_sequence_loss_rank_above_o_fails():
-    by = _by_id(claims.all_claims(_inputs(seq_rflo_rank=3), FIGURES, _theory()))
+    by = _by_id(checks.all_claims(_inputs(seq_rflo_rank=3), FIGURES, _theory()))
     assert not by["C14b"][0]["passed"]
 
 
 def test_ode_missing_optimum_fails():
     """ODE end points off ab = a* b* turn C3b to fail; a full RNN off the ODE turns C2a."""
-    by = _by_id(claims.all_claims(_inputs(), FIGURES, _theory(end_ab=0.7)))
+    by = _by_id(checks.all_claims(_inputs(), FIGURES, _theory(end_ab=0.7)))
     assert not all(r["passed"] for r in by["C3b"])
-    by = _by_id(claims.all_claims(_inputs(perturb_ab=0.5), FIGURES, _theory()))
+    by = _by_id(checks.all_claims(_inputs(perturb_ab=0.5), FIGURES, _theory()))
     assert not any(r["passed"] for r in by["C2a"])
     assert all(r["passed"] for r in by["C2b"])
 
 
 def test_detour_to_nearest_branch_fails():
-    by = _by_id(claims.all_claims(_inputs(), FIGURES, _theory(detour_branch=1)))
+    by = _by_id(checks.all_claims(_inputs(), FIGURES, _theory(detour_branch=1)))
     assert not by["C9"][0]["passed"]
 
 
 def test_reliability_criterion():
     runs = _runs(1, {"bptt": 1, "rflo": 1}, {"bptt": ["converged"] * 3 + ["diverged"], "rflo": ["converged"] * 4})
-    rows = claims.reliability_claims(runs, FIGURES["reliability"] | {"rules": ["bptt", "rflo"]})
+    rows = checks.reliability_claims(runs, FIGURES["reliability"] | {"rules": ["bptt", "rflo"]})
     assert [r["passed"] for r in rows] == [False, False]
 
 
 def test_markdown_table_from_rows_and_csv_columns(good_rows, tmp_path):
-    from linrnn import io
+    from linrnn.pipeline import io
 
-    md = claims.markdown_table(good_rows)
+    md = checks.markdown_table(good_rows)
     lines = [ln for ln in md.splitlines() if ln.startswith("| C")]
     assert len(lines) == len(good_rows)
     assert all(ln.endswith("pass |") for ln in lines)
     path = tmp_path / "claims.csv"
-    io.write_table(path, good_rows, claims.COLUMNS, {"test": True})
-    assert claims.markdown_table(io.read_table(path)) == md
+    io.write_table(path, good_rows, checks.COLUMNS, {"test": True})
+    assert checks.markdown_table(io.read_table(path)) == md
     bad = [dict(r, passed=False) if r["id"] == "C11" else r for r in good_rows]
-    assert "| C11 |" in claims.markdown_table(bad) and "FAIL" in claims.markdown_table(bad)
+    assert "| C11 |" in checks.markdown_table(bad) and "FAIL" in checks.markdown_table(bad)

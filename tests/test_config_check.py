@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from linrnn.config_check import ConfigError, check_config
+from linrnn.pipeline.config_check import ConfigError, check_config
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "workflow/schemas/config.schema.yaml"
@@ -70,7 +70,11 @@ BAD = {
         f"experiments.{ANY}.training.stepz",
         "did you mean 'steps'",
     ),
-    "unknown mode": (edited(("experiments", ANY, "modes"), ["online"]), f"experiments.{ANY}.modes.0", "expected"),
+    "unknown estimator": (
+        edited(("experiments", ANY, "estimators"), ["online"]),
+        f"experiments.{ANY}.estimators.0",
+        "expected",
+    ),
     "unknown loss": (
         edited(("experiments", ANY, "options", "loss"), "mse"),
         f"experiments.{ANY}.options.loss",

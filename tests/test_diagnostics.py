@@ -7,9 +7,11 @@ value, numpy's SVD of a constructed low-rank matrix, or an exactly aligned netwo
 import numpy as np
 import pytest
 
-from linrnn import claims, model, tables
-from linrnn import diagnostics as dg
-from linrnn.model import RNN
+from linrnn.analysis import diagnostics as dg
+from linrnn.claims import checks
+from linrnn.core import model
+from linrnn.core.model import RNN
+from linrnn.pipeline import tables
 
 
 @pytest.fixture
@@ -166,7 +168,7 @@ def _run(status="ok", n_rec=3, rank_one=True):
 
 
 def test_run_summary_rank_and_outcome():
-    key = {"experiment": "e", "rule": "rflo", "mode": "expected", "seed": 0}
+    key = {"experiment": "e", "rule": "rflo", "estimator": "expected", "seed": 0}
     analysis = {"rel_loss": 0.01, "rank_rtol": 1e-8}
     row, spectra = tables.run_summary(key, _run(), analysis)
     assert row["outcome"] == dg.CONVERGED and row["rank_W"] == 1 and row["rank_B"] == 1
@@ -184,7 +186,7 @@ def test_ode_deviation_zero_for_identical_trajectories():
     base = {
         "rule": [],
         "seed": [],
-        "mode": [],
+        "estimator": [],
         "mode_index": [],
         "time": [],
         "a": [],
@@ -193,13 +195,13 @@ def test_ode_deviation_zero_for_identical_trajectories():
         "a_star": [],
         "b_star": [],
     }
-    for mode in ("expected", "ode"):
+    for estimator in ("expected", "ode"):
         for i, strength in enumerate((2.0, 1.0, 0.1)):
             for t in (0.0, 1.0, 2.0):
                 for k, v in (
                     ("rule", "bptt"),
                     ("seed", 0),
-                    ("mode", mode),
+                    ("estimator", estimator),
                     ("mode_index", i),
                     ("time", t),
                     ("a", t * strength),
@@ -210,10 +212,10 @@ def test_ode_deviation_zero_for_identical_trajectories():
                 ):
                     base[k].append(v)
     table = {k: np.array(v) for k, v in base.items()}
-    dev = claims.ode_deviation(table, "bptt", 0, "expected", 2)
+    dev = checks.ode_deviation(table, "bptt", 0, "expected", 2)
     assert dev == {"ab": 0.0, "w": 0.0, "covered": 1.0}
-    table["a"] = np.where(table["mode"] == "ode", table["a"] + 0.2, table["a"])
-    dev = claims.ode_deviation(table, "bptt", 0, "expected", 2)
+    table["a"] = np.where(table["estimator"] == "ode", table["a"] + 0.2, table["a"])
+    dev = checks.ode_deviation(table, "bptt", 0, "expected", 2)
     assert dev["ab"] == pytest.approx(0.2)  # mode 1 (|a*b*| = 1): 0.2 / 1
 
 
@@ -226,7 +228,7 @@ def test_figures_draw_diverged_runs_without_nan():
     import matplotlib
 
     matplotlib.use("Agg")
-    from linrnn import figures
+    from linrnn.figures import simulation
 
     analysis = {"rel_loss": 0.01, "rank_rtol": 1e-8}
     runs, spectra, losses = [], [], []
@@ -236,7 +238,7 @@ def test_figures_draw_diverged_runs_without_nan():
             if status == "diverged" and seed == 1:
                 run["W"][-1][:] = np.nan  # the state after divergence is not finite
                 run["loss"][-1] = np.nan
-            key = {"experiment": "e", "rule": rule, "mode": "expected", "seed": seed}
+            key = {"experiment": "e", "rule": rule, "estimator": "expected", "seed": seed}
             row, sp = tables.run_summary(key, run, analysis)
             runs.append(row)
             spectra += sp
@@ -252,35 +254,35 @@ def test_figures_draw_diverged_runs_without_nan():
     cfg = {
         "experiment": "e",
         "seed": 0,
-        "mode": "expected",
+        "estimator": "expected",
         "rules": ["bptt", "eprop", "tbptt", "rflo"],
         "rank_experiments": ["e"],
         "rank_rule": "rflo",
         "n_show": 5,
     }
-    fig = figures.figure_low_rank({"e": t}, cfg)
+    fig = simulation.figure_low_rank({"e": t}, cfg)
     for ax in fig.axes:
         for line in ax.get_lines():
             assert np.isfinite(np.asarray(line.get_ydata(), dtype=float)).all()
     cfg = {
         "experiment": "e",
-        "mode": "expected",
+        "estimator": "expected",
         "rules": ["bptt", "tbptt", "rflo", "eprop"],
         "paper_converged": {"rflo": 13},
         "paper_runs": 20,
     }
-    fig = figures.figure_reliability({"e": t}, cfg)
+    fig = simulation.figure_reliability({"e": t}, cfg)
     for ax in fig.axes:
         for line in ax.get_lines():
             assert np.isfinite(np.asarray(line.get_ydata(), dtype=float)).all()
     # the loss-over-time panel ends at each run's final relative loss (NaN once diverged)
-    for rule, (_, paths) in figures.reliability_paths({"e": t}, cfg).items():
+    for rule, (_, paths) in simulation.reliability_paths({"e": t}, cfg).items():
         r = io_select(t["runs"], rule=rule)
         final = np.where(r["outcome"] == dg.DIVERGED, np.nan, r["relative_loss"])
         np.testing.assert_allclose(paths[:, -1], final, rtol=1e-12)
 
 
 def io_select(table, **where):
-    from linrnn.io import select
+    from linrnn.pipeline.io import select
 
     return select(table, **where)

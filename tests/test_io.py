@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from linrnn import codehash, io, seeding
+from linrnn.pipeline import codehash, io, seeding
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -69,7 +69,7 @@ def test_rewrite_sweeps_temporaries_of_a_killed_writer(tmp_path):
     """SIGKILL cannot run cleanup, so a killed job may leave `.name.tmp<pid>`; the rerun removes it."""
     import matplotlib.pyplot as plt
 
-    from linrnn.plotting import save_figure
+    from linrnn.figures.style import save_figure
 
     for name in ("out.npz", "fig.pdf", "fig.png"):
         (tmp_path / f".{name}.tmp424242").write_bytes(b"half-written")
@@ -135,7 +135,7 @@ def test_rng_depends_only_on_identity():
 
 def test_rng_stable_across_processes():
     """No dependence on Python's per-process hash randomisation."""
-    code = "from linrnn import seeding;print(seeding.rng_for(1, 'init', 'x', 3).integers(0, 2**62))"
+    code = "from linrnn.pipeline import seeding;print(seeding.rng_for(1, 'init', 'x', 3).integers(0, 2**62))"
     outs = {
         subprocess.run(
             [sys.executable, "-c", code],
@@ -165,17 +165,24 @@ def _closure_names(script):
 
 def test_code_closure_follows_imports():
     fig = _closure_names(ROOT / "scripts" / "figure_validation.py")
-    assert {"figures.py", "plotting.py", "io.py", "__init__.py"} <= fig
-    assert "train.py" not in fig
+    assert {"figures/simulation.py", "figures/style.py", "pipeline/io.py", "__init__.py", "figures/__init__.py"} <= fig
+    assert "core/train.py" not in fig
     train = _closure_names(ROOT / "scripts" / "train_rnn.py")
-    assert {"train.py", "rules/__init__.py", "rules/rflo.py", "rules/bptt.py", "model.py"} <= train
-    assert "figures.py" not in train
+    assert {
+        "core/train.py",
+        "core/__init__.py",
+        "core/rules/__init__.py",
+        "core/rules/rflo.py",
+        "core/rules/bptt.py",
+        "core/model.py",
+    } <= train
+    assert not any(name.startswith("figures/") for name in train)
 
 
 def test_imported_modules_resolves_relative_imports():
     tree = ast.parse("from . import model\nfrom .rules import base\nimport numpy\n")
-    found = codehash.imported_modules(tree, current="linrnn.train")
-    assert {"linrnn.model", "linrnn.rules", "linrnn.rules.base"} <= found
+    found = codehash.imported_modules(tree, current="linrnn.core.train")
+    assert {"linrnn.core.model", "linrnn.core.rules", "linrnn.core.rules.base"} <= found
     assert "numpy" not in found
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from linrnn.model import (
+from linrnn.core.model import (
     RNN,
     Bases,
     aligned_feedback,
@@ -15,7 +15,7 @@ from linrnn.model import (
     run,
     sample_inputs,
 )
-from linrnn.rules import RuleOptions
+from linrnn.core.rules import RuleOptions
 
 
 def test_run_matches_explicit_convolution():

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from linrnn import modes
+from linrnn.core import modes
 
 RULE_KW = {"bptt": {}, "tbptt": {"tau": 1}, "rflo": {"a_hat": -0.7, "w_hat": 0.4}}
 

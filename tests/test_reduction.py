@@ -4,10 +4,10 @@
 import numpy as np
 import pytest
 
-from linrnn.model import RNN, aligned_student, make_aligned_teacher, random_feedback, random_student
-from linrnn.reduction import mode_state, ode_from_state
-from linrnn.rules import RuleOptions
-from linrnn.train import train
+from linrnn.analysis.reduction import mode_state, ode_from_state
+from linrnn.core.model import RNN, aligned_student, make_aligned_teacher, random_feedback, random_student
+from linrnn.core.rules import RuleOptions
+from linrnn.core.train import train
 
 A_STAR = [1.6, 1.2, 0.6, 0.4]
 W_STAR = [0.6, -0.5, 0.4, 0.2]

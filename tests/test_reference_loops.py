@@ -4,8 +4,8 @@
 import numpy as np
 import pytest
 
-from linrnn.model import sample_inputs
-from linrnn.rules import RuleOptions, get_rule
+from linrnn.core.model import sample_inputs
+from linrnn.core.rules import RuleOptions, get_rule
 from tests.helpers import max_rel_err, random_stable_rnn
 from tests.reference_loops import reference_update
 

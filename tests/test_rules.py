@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from linrnn.losses import expected_loss
-from linrnn.model import RNN, sample_inputs
-from linrnn.rules import RULES, RuleOptions, get_rule
+from linrnn.core.losses import expected_loss
+from linrnn.core.model import RNN, sample_inputs
+from linrnn.core.rules import RULES, RuleOptions, get_rule
 from tests.helpers import max_rel_err, random_stable_rnn
 
 N, D, O = 5, 3, 2  # n ≠ d ≠ o

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from linrnn.losses import empirical_loss, expected_loss
-from linrnn.model import make_aligned_teacher, random_feedback, random_student, sample_inputs
-from linrnn.rules import RuleOptions, get_rule
-from linrnn.train import train
+from linrnn.core.losses import empirical_loss, expected_loss
+from linrnn.core.model import make_aligned_teacher, random_feedback, random_student, sample_inputs
+from linrnn.core.rules import RuleOptions, get_rule
+from linrnn.core.train import train
 from tests.helpers import max_rel_err, random_stable_rnn
 from tests.test_rules import finite_difference_gradient
 
@@ -76,7 +76,7 @@ def test_rflo_rank_bound_holds_under_sequence_loss():
         opts=opts,
         eta=0.1,
         steps=100,
-        mode="sampled",
+        estimator="sampled",
         T=12,
         batch=8,
         rng=rng,

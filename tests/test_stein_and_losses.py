@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from scipy.linalg import solve_discrete_lyapunov
 
-from linrnn.linalg import resolvent_rows
-from linrnn.losses import empirical_loss, expected_loss
-from linrnn.model import make_aligned_teacher, sample_inputs
-from linrnn.stein import NotConvergentError, stein_sum
+from linrnn.core.linalg import resolvent_rows
+from linrnn.core.losses import empirical_loss, expected_loss
+from linrnn.core.model import make_aligned_teacher, sample_inputs
+from linrnn.core.stein import NotConvergentError, stein_sum
 from tests.helpers import random_stable_rnn
 
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from linrnn import modes, theory
+from linrnn.core import modes, theory
 
 SETTINGS = [
     ("bptt", {}),
@@ -325,7 +325,7 @@ def test_rates_table_columns_and_values():
 
 
 def test_theory_figures_render(tmp_path):
-    from linrnn import theory_figures as tf
+    from linrnn.figures import theory as tf
 
     rules = ["bptt", "tbptt", "rflo"]
     settings = {"tau": 1, "a_hat": 1.0, "w_hat": 0.0}

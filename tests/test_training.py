@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from linrnn.model import (
+from linrnn.core.model import (
     aligned_feedback,
     aligned_student,
     make_aligned_teacher,
@@ -11,9 +11,9 @@ from linrnn.model import (
     random_feedback,
     random_student,
 )
-from linrnn.modes import integrate_modes
-from linrnn.rules import RuleOptions, get_rule
-from linrnn.train import train
+from linrnn.core.modes import integrate_modes
+from linrnn.core.rules import RuleOptions, get_rule
+from linrnn.core.train import train
 
 TEACHER = dict(a_star=[1.6, -1.1, 0.7], b_star=[1.0, 0.9, -1.3], w_star=[0.75, -0.4, 0.2])
 ODE_RULES = [("bptt", 1), ("tbptt", 1), ("tbptt", 3), ("rflo", 1)]
@@ -80,16 +80,18 @@ def test_data_aligned_training_stays_aligned_and_follows_the_ode(rule, tau):
 
 
 @pytest.mark.parametrize("o", [1, 2, 3])
-@pytest.mark.parametrize("mode", ["expected", "sampled"])
-def test_proposition_3_1_rflo_change_has_rank_at_most_o(o, mode):
+@pytest.mark.parametrize("estimator", ["expected", "sampled"])
+def test_proposition_3_1_rflo_change_has_rank_at_most_o(o, estimator):
     """rank(W_K − W_0) ≤ o and rank(B_K − B_0) ≤ o from a non-aligned init (SPEC §3.4)."""
     rng = np.random.default_rng(31 + o)
     n, d = 12, 4
     teacher = make_aligned_teacher(n, d, o, [1.2] * o, [1.0] * o, np.linspace(0.7, -0.3, o), rng)
     student = random_student(n, d, o, 0.1, rng)
     opts = RuleOptions(w_hat=0.4, feedback=random_feedback(o, n, rng))
-    kwargs = dict(T=None) if mode == "expected" else dict(T=15, batch=16, rng=rng)
-    res = train("rflo", student, teacher.rnn, opts=opts, eta=0.05, steps=200, mode=mode, record_every=200, **kwargs)
+    kwargs = dict(T=None) if estimator == "expected" else dict(T=15, batch=16, rng=rng)
+    res = train(
+        "rflo", student, teacher.rnn, opts=opts, eta=0.05, steps=200, estimator=estimator, record_every=200, **kwargs
+    )
     assert res.status == "ok" and res.loss[-1] < res.loss[0]
     for delta in (res.final.W - student.W, res.final.B - student.B):
         sv = np.linalg.svd(delta, compute_uv=False)
@@ -124,7 +126,7 @@ def test_sampled_training_tracks_expected_training():
             eta=0.01,
             steps=600,
             T=20,
-            mode="sampled",
+            estimator="sampled",
             batch=256,
             rng=np.random.default_rng(4),
             record_every=100,
@@ -150,10 +152,10 @@ def test_divergence_is_recorded_not_raised():
     [
         (dict(eta=0.0), "eta"),
         (dict(eta=-1.0), "eta"),
-        (dict(mode="online"), "mode"),
-        (dict(mode="sampled", T=None, batch=4), "T"),
-        (dict(mode="sampled", T=5, batch=0), "batch"),
-        (dict(mode="sampled", T=5, batch=4, rng=None), "rng"),
+        (dict(estimator="online"), "estimator"),
+        (dict(estimator="sampled", T=None, batch=4), "T"),
+        (dict(estimator="sampled", T=5, batch=0), "batch"),
+        (dict(estimator="sampled", T=5, batch=4, rng=None), "rng"),
         (dict(T=0), "T"),
         (dict(record_every=0), "record_every"),
     ],
@@ -166,7 +168,7 @@ def test_bad_training_settings_raise_clear_errors(kwargs, match):
         dict(
             eta=0.1,
             steps=3,
-            mode="sampled" if "batch" in kwargs else "expected",
+            estimator="sampled" if "batch" in kwargs else "expected",
             rng=rng if "batch" in kwargs else None,
         )
         | kwargs

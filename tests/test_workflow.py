@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import yaml
 
-from linrnn import io
+from linrnn.pipeline import io
 from tests.helpers import job_stats, snakemake_command
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,7 +67,8 @@ def test_paper_config_plans_every_figure(tmp_path):
         assert f"results/figures/{fig}.pdf" in out and f"results/figures/{fig}.png" in out
     config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
     n_runs = sum(
-        len(e["rules"]) * len(e.get("modes", ["expected"])) * len(e["seeds"]) for e in config["experiments"].values()
+        len(e["rules"]) * len(e.get("estimators", ["expected"])) * len(e["seeds"])
+        for e in config["experiments"].values()
     )
     assert stats["train_rnn"] == n_runs
     assert stats["diagnostics"] == len(config["experiments"])
@@ -79,7 +80,7 @@ def test_overlay_config_merges_into_the_paper_config(tmp_path):
     own keys (Snakemake merges key by key) and the merged config passes the checks."""
     from snakemake.utils import update_config
 
-    from linrnn.config_check import check_config
+    from linrnn.pipeline.config_check import check_config
 
     paper = yaml.safe_load((ROOT / "config/config.yaml").read_text())
     overlay = yaml.safe_load((ROOT / "config/long_reliability.yaml").read_text())
@@ -210,8 +211,8 @@ def test_e2e_results_carry_provenance(e2e):
     prov = io.npz_provenance(run)
     assert prov["wildcards"] == {
         "experiment": "validation",
-        "rule": "rflo",
-        "mode": "sampled",
+        "learner": "rflo",
+        "estimator": "sampled",
         "seed": "0",
     }
     assert prov["config"]["training"] == config["experiments"]["validation"]["training"]
@@ -239,7 +240,7 @@ def test_e2e_reruns(e2e):
     assert dry_run(*args, cwd=root, env=env) == {}
 
     # 3. editing package code reruns the rules whose scripts import it, and only those
-    fig_module = root / "src/linrnn/figures.py"
+    fig_module = root / "src/linrnn/figures/simulation.py"
     source = fig_module.read_text()
     fig_module.write_text(source + "\n# a comment changes no code\n")
     assert dry_run(*args, cwd=root, env=env) == {}
@@ -249,7 +250,7 @@ def test_e2e_reruns(e2e):
         "figure_validation",
         "figure_low_rank",
         "figure_reliability",
-        "figure_sequence_loss",  # linrnn.sequence_figure imports linrnn.figures
+        "figure_sequence_loss",  # linrnn.figures.sequence_loss imports linrnn.figures.simulation
         "all",
     }
     fig_module.write_text(source)

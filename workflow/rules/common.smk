@@ -2,7 +2,7 @@
 # Paths are built with str.format on fixed templates, never by concatenating a central outdir.
 import json
 
-from linrnn.codehash import code_hash
+from linrnn.pipeline.codehash import code_hash
 
 RULES_WITH_ODE = ("bptt", "tbptt", "rflo")
 TABLES = ("loss", "modes", "alignment", "spectra", "runs")
@@ -12,8 +12,8 @@ CONDA_ENV = "../envs/linrnn.yaml"
 
 TEACHER = "results/teachers/{experiment}.npz"
 INIT = "results/inits/{experiment}/seed{seed}.npz"
-RUN = "results/runs/{experiment}/{rule}/{mode}/seed{seed}.npz"
-ODE = "results/ode/{experiment}/{rule}/seed{seed}.npz"
+RUN = "results/runs/{experiment}/{learner}/{estimator}/seed{seed}.npz"
+ODE = "results/ode/{experiment}/{learner}/seed{seed}.npz"
 TABLE = "results/tables/{experiment}/{table}.csv"
 TABLE_META = "results/tables/{experiment}/{table}.meta.json"
 FIGURE = "results/figures/{figure}.{ext}"
@@ -55,15 +55,15 @@ def ode_slice(wildcards):
     return pick(experiment(wildcards.experiment), "options", "training", "hidden_basis")
 
 
-def ode_reference_mode(name):
-    """The training mode whose run fixes the hidden basis the ODE is read in (expected first)."""
-    modes = experiment(name)["modes"]
-    return "expected" if "expected" in modes else modes[0]
+def ode_reference_estimator(name):
+    """The estimator whose run fixes the hidden basis the ODE is read in (expected first)."""
+    estimators = experiment(name)["estimators"]
+    return "expected" if "expected" in estimators else estimators[0]
 
 
 def ode_run(wildcards):
     fields = dict(wildcards.items())
-    fields["mode"] = ode_reference_mode(wildcards.experiment)
+    fields["estimator"] = ode_reference_estimator(wildcards.experiment)
     return RUN.format(**fields)
 
 
@@ -71,7 +71,7 @@ def diagnostics_slice(wildcards):
     return pick(
         experiment(wildcards.experiment),
         "rules",
-        "modes",
+        "estimators",
         "seeds",
         "ode",
         "hidden_basis",
@@ -97,16 +97,16 @@ def ode_rules(name):
 def run_files(name):
     exp = experiment(name)
     return [
-        RUN.format(experiment=name, rule=r, mode=m, seed=s)
+        RUN.format(experiment=name, learner=r, estimator=m, seed=s)
         for r in exp["rules"]
-        for m in exp["modes"]
+        for m in exp["estimators"]
         for s in exp["seeds"]
     ]
 
 
 def ode_files(name):
     seeds = experiment(name)["seeds"]
-    return [ODE.format(experiment=name, rule=r, seed=s) for r in ode_rules(name) for s in seeds]
+    return [ODE.format(experiment=name, learner=r, seed=s) for r in ode_rules(name) for s in seeds]
 
 
 def init_files(name):

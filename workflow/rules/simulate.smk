@@ -2,16 +2,16 @@
 
 
 rule train_rnn:
-    """Train one student with one rule in one mode (expected / sampled) for one seed."""
+    """Train one student with one learning rule with one estimator (expected / sampled) for one seed."""
     input:
         teacher=TEACHER,
         init=INIT,
     output:
         RUN,
     log:
-        LOG.format(name="train_rnn/{experiment}/{rule}/{mode}/seed{seed}"),
+        LOG.format(name="train_rnn/{experiment}/{learner}/{estimator}/seed{seed}"),
     benchmark:
-        BENCH.format(name="train_rnn/{experiment}/{rule}/{mode}/seed{seed}")
+        BENCH.format(name="train_rnn/{experiment}/{learner}/{estimator}/seed{seed}")
     conda:
         CONDA_ENV
     threads: 1
@@ -35,11 +35,11 @@ rule integrate_ode:
     output:
         ODE,
     log:
-        LOG.format(name="integrate_ode/{experiment}/{rule}/seed{seed}"),
+        LOG.format(name="integrate_ode/{experiment}/{learner}/seed{seed}"),
     benchmark:
-        BENCH.format(name="integrate_ode/{experiment}/{rule}/seed{seed}")
+        BENCH.format(name="integrate_ode/{experiment}/{learner}/seed{seed}")
     wildcard_constraints:
-        rule="bptt|tbptt|rflo",
+        learner="bptt|tbptt|rflo",
     conda:
         CONDA_ENV
     resources:

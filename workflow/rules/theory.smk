@@ -1,5 +1,5 @@
 # Theory of the per-mode ODEs (SPEC §3): tables and figures computed from the `theory:` config
-# block alone (no simulation inputs). Science in linrnn.theory / linrnn.theory_figures.
+# block alone (no simulation inputs). Science in linrnn.core.theory / linrnn.figures.theory.
 
 
 include: "theory_common.smk"

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from linrnn.model import RNN
-from linrnn.rules.base import Rule, RuleOptions
-from linrnn.rules.tbptt import backprop_expected, backprop_sampled
+from linrnn.core.model import RNN
+from linrnn.core.rules.base import Rule, RuleOptions
+from linrnn.core.rules.tbptt import backprop_expected, backprop_sampled
 
 
 def expected(student: RNN, teacher: RNN, opts: RuleOptions, T: int | None = None) -> RNN:
@@ -21,7 +21,7 @@ def sampled(student: RNN, teacher: RNN, opts: RuleOptions, x: np.ndarray) -> RNN
 
 
 def mode_update(a, b, w, a_star, b_star, w_star, opts: RuleOptions):
-    from linrnn.modes import bptt_mode_update
+    from linrnn.core.modes import bptt_mode_update
 
     return bptt_mode_update(a, b, w, a_star, b_star, w_star)
 

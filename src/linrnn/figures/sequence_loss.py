@@ -1,7 +1,7 @@
 """Sequence-loss figure (SPEC §1.1, Appendix H; checklist 14), drawn from tidy tables only.
 
 (a) the two dominant modes' a·b and w of the full RNN trained on the sequence loss
-(1/2T) Σ_t ‖y_t − y*_t‖² at finite T, expected (solid) and sampled (dotted) mode, against the
+(1/2T) Σ_t ‖y_t − y*_t‖² at finite T, expected (solid) and sampled (dotted) estimator, against the
 per-mode ODE (dashed; the T → ∞ ODE is the same for both losses); (b) singular values of
 W_K − W_0 for RFLO under the sequence loss with o = 1, 2, ... (Prop. 3.1: rank ≤ o) and BPTT
 for contrast; (c) relative loss L/L_0 against learning time for the sequence-loss experiment
@@ -15,9 +15,9 @@ from collections.abc import Mapping
 import matplotlib.pyplot as plt
 import numpy as np
 
-from linrnn.figures import SV_FLOOR, _normalised, _panel_label, _spectrum
-from linrnn.io import select
-from linrnn.plotting import FULL_WIDTH, rule_color, rule_label, use_style
+from linrnn.figures.simulation import SV_FLOOR, _normalised, _panel_label, _spectrum
+from linrnn.figures.style import FULL_WIDTH, rule_color, rule_label, use_style
+from linrnn.pipeline.io import select
 
 MODE_STYLES = {"expected": "-", "sampled": ":", "ode": "--"}
 
@@ -43,7 +43,7 @@ def figure_sequence_loss(tables: Mapping, cfg: Mapping):
         color = rule_color(rule)
         for m, ls in MODE_STYLES.items():
             for j, i in enumerate(top):
-                r = select(modes, rule=rule, mode=m, mode_index=i)
+                r = select(modes, rule=rule, estimator=m, mode_index=i)
                 if not len(r["time"]):
                     continue
                 ax.plot(
@@ -72,8 +72,8 @@ def figure_sequence_loss(tables: Mapping, cfg: Mapping):
             if not len(r["o"]):
                 continue
             o = int(r["o"][0])
-            mode = str(r["mode"][0])
-            sv, _ = _spectrum(spectra, rule=rule, mode=mode, matrix="W", seed=seed)
+            estimator = str(r["estimator"][0])
+            sv, _ = _spectrum(spectra, rule=rule, estimator=estimator, matrix="W", seed=seed)
             y = _normalised(sv)[:n_show]
             if rule == rank_rule:
                 color = cmap(0.45 + 0.55 * j / max(1, len(names) - 1))
@@ -94,7 +94,7 @@ def figure_sequence_loss(tables: Mapping, cfg: Mapping):
         (cfg["reference"], 0.8, "final-step"),
         (cfg["experiment"], 1.4, "sequence"),
     ):
-        loss = select(tables[name]["loss"], seed=seed, mode="expected")
+        loss = select(tables[name]["loss"], seed=seed, estimator="expected")
         for rule in cfg["rules"]:
             r = select(loss, rule=rule)
             if not len(r["time"]) or not np.isfinite(r["loss"][0]) or r["loss"][0] <= 0:

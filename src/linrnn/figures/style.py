@@ -13,7 +13,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from linrnn.io import atomic_target  # noqa: E402
+from linrnn.pipeline.io import atomic_target  # noqa: E402
 
 RULE_COLORS = {
     "bptt": "#1f4e9c",

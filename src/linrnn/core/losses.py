@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from linrnn.expectations import error_kernels
-from linrnn.model import RNN, check_compatible, run
-from linrnn.sampling import check_loss
-from linrnn.stein import stein_sum
+from linrnn.core.expectations import error_kernels
+from linrnn.core.model import RNN, check_compatible, run
+from linrnn.core.sampling import check_loss
+from linrnn.core.stein import stein_sum
 
 
 def expected_loss(student: RNN, teacher: RNN, T: int | None = None, loss: str = "final") -> float:

@@ -20,8 +20,8 @@ import math
 import numpy as np
 from scipy.optimize import least_squares
 
-from linrnn import modes
-from linrnn.modes import (
+from linrnn.core import modes
+from linrnn.core.modes import (
     check_arguments,
     geom_s0,
     geom_s0_prime,

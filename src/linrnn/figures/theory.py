@@ -1,7 +1,7 @@
 """The five theory figures (issue 4): data builders (``*_data``) and plotters (``plot_*``).
 
 Each builder takes plain numbers (from config) and returns a dict of arrays computed with
-``linrnn.theory`` and ``linrnn.modes``; each plotter takes that dict and the output paths and
+``linrnn.core.theory`` and ``linrnn.core.modes``; each plotter takes that dict and the output paths and
 draws one figure.  Colours: optimal manifold cyan, non-optimal red (SPEC §4); stable stretches
 solid, unstable (saddle, unstable, marginal) dashed; one colour per rule for trajectories.
 
@@ -20,8 +20,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
 
-from linrnn import modes, theory
-from linrnn.plotting import (
+from linrnn.core import modes, theory
+from linrnn.figures.style import (
     FULL_WIDTH,
     NONOPTIMAL_COLOR,
     OPTIMAL_COLOR,

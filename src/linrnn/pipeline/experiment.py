@@ -1,7 +1,7 @@
 """From a config experiment block to model objects: teachers, initial students, feedback.
 
 This is the only place that reads the config's meaning; the pipeline scripts stay thin.
-Every function takes an explicit ``numpy.random.Generator`` (linrnn.seeding.rng_for).
+Every function takes an explicit ``numpy.random.Generator`` (linrnn.pipeline.seeding.rng_for).
 
 Teacher kinds (config ``teacher.kind``):
 - ``aligned``: mode-aligned teacher A* = U Ā* P^T, W* = P W̄* P^T, B* = P B̄* V^T with Haar
@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from linrnn import model
-from linrnn.io import scalar
-from linrnn.model import RNN, Bases
-from linrnn.rules import RuleOptions
+from linrnn.core import model
+from linrnn.core.model import RNN, Bases
+from linrnn.core.rules import RuleOptions
+from linrnn.pipeline.io import scalar
 
 
 def build_teacher(exp: dict, rng: np.random.Generator) -> dict[str, np.ndarray]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from linrnn.expectations import finite_history, readout_update, stationary
-from linrnn.model import RNN
-from linrnn.rules.base import Rule, RuleOptions
-from linrnn.sampling import backward_filter, final_step_history, sampled_history, sampled_update
+from linrnn.core.expectations import finite_history, readout_update, stationary
+from linrnn.core.model import RNN
+from linrnn.core.rules.base import Rule, RuleOptions
+from linrnn.core.sampling import backward_filter, final_step_history, sampled_history, sampled_update
 
 
 def _leaky_resolvent(A: np.ndarray, W: np.ndarray, w_hat: float) -> np.ndarray:
@@ -53,7 +53,7 @@ def sampled(student: RNN, teacher: RNN, opts: RuleOptions, x: np.ndarray) -> RNN
 
 
 def mode_update(a, b, w, a_star, b_star, w_star, opts: RuleOptions):
-    from linrnn.modes import rflo_mode_update
+    from linrnn.core.modes import rflo_mode_update
 
     return rflo_mode_update(a, b, w, a_star, b_star, w_star, opts.a_hat, opts.w_hat)
 

@@ -3,7 +3,7 @@
 Hidden basis. The loss sees the hidden space only through A W^j B, so a student that is not
 data-aligned learns its *own* hidden mode directions, not the teacher's P*. Every state of a run
 is therefore read in one fixed hidden basis P (n×k): by default the student's final basis
-P_K = polar(B_K V_k) (linrnn.model.student_hidden_basis, the orthonormal factor of B_K V_k, sign
+P_K = polar(B_K V_k) (linrnn.core.model.student_hidden_basis, the orthonormal factor of B_K V_k, sign
 fixed so that b_i ≥ 0), or the teacher's P*_k (config ``hidden_basis``). Mode values are
 a_i = (U^T A P)_ii, b_i = (P^T B V)_ii, w_i = (P^T W P)_ii.
 
@@ -33,8 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from linrnn import model
-from linrnn.model import RNN, Bases
+from linrnn.core import model
+from linrnn.core.model import RNN, Bases
 
 ALIGNMENT_METRICS = ("recurrent", "input", "output", "feedback")
 CONVERGED, NOT_CONVERGED, DIVERGED = "converged", "not_converged", "diverged"

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from linrnn.linalg import power_rows
-from linrnn.model import RNN, check_compatible
-from linrnn.sampling import check_loss
-from linrnn.stein import stein_sums
+from linrnn.core.linalg import power_rows
+from linrnn.core.model import RNN, check_compatible
+from linrnn.core.sampling import check_loss
+from linrnn.core.stein import stein_sums
 
 
 def error_kernels(student: RNN, teacher: RNN, T: int, loss: str = "final") -> np.ndarray:

@@ -1,7 +1,7 @@
 """Order-independent random streams for pipeline jobs.
 
 Every job draws from its own ``numpy.random.Generator`` built from the config's base seed and
-the job's identity (kind of draw, experiment, rule, mode, seed index). The identity is hashed
+the job's identity (kind of draw, experiment, learning rule, estimator, seed index). The identity is hashed
 with SHA-256 (stable across processes, machines and Python versions, unlike ``hash()``), so a
 result depends only on *what* the job is, never on job order, ``--cores`` or local vs cluster
 execution.

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from linrnn.expectations import Stationary, finite_history, readout_update, stationary
-from linrnn.linalg import power_rows
-from linrnn.model import RNN
-from linrnn.rules.base import Rule, RuleOptions
-from linrnn.sampling import (
+from linrnn.core.expectations import Stationary, finite_history, readout_update, stationary
+from linrnn.core.linalg import power_rows
+from linrnn.core.model import RNN
+from linrnn.core.rules.base import Rule, RuleOptions
+from linrnn.core.sampling import (
     backward_filter,
     final_step_history,
     lag_update,
     sampled_history,
     sampled_update,
 )
-from linrnn.stein import stein_sum, stein_sums
+from linrnn.core.stein import stein_sum, stein_sums
 
 
 def backprop_expected(student: RNN, teacher: RNN, T: int | None, window: int | None, loss: str = "final") -> RNN:
@@ -87,7 +87,7 @@ def sampled(student: RNN, teacher: RNN, opts: RuleOptions, x: np.ndarray) -> RNN
 
 
 def mode_update(a, b, w, a_star, b_star, w_star, opts: RuleOptions):
-    from linrnn.modes import tbptt_mode_update
+    from linrnn.core.modes import tbptt_mode_update
 
     return tbptt_mode_update(a, b, w, a_star, b_star, w_star, tau=opts.tau)
 

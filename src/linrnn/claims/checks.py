@@ -10,7 +10,7 @@ missing is a failed row saying so. Sources of each item:
   student and feedback built from the validation experiment's teacher mode values);
 - C2, C10: the validation experiment's mode/alignment tables (full RNN vs per-mode ODE);
 - C3–C9: the theory tables theory_fixed_points / theory_rates / theory_convergence
-  (linrnn.theory), plus Jacobians from linrnn.theory at the points those tables list;
+  (linrnn.core.theory), plus Jacobians from linrnn.core.theory at the points those tables list;
 - C11, C12: the rank experiments' runs tables; C13: the reliability experiment's runs table;
 - C14: the sequence-loss experiments (config ``figures.sequence_loss``), when configured.
 
@@ -24,11 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
-from linrnn import model, modes, theory
-from linrnn.diagnostics import CONVERGED
-from linrnn.io import read_table, select
-from linrnn.rules import RuleOptions
-from linrnn.train import train
+from linrnn.analysis.diagnostics import CONVERGED
+from linrnn.core import model, modes, theory
+from linrnn.core.rules import RuleOptions
+from linrnn.core.train import train
+from linrnn.pipeline.io import read_table, select
 
 COLUMNS = {
     "id": "claim id: C<k> for SPEC §6 checklist item k (sub-rows C<k>a, C<k>b, ...)",
@@ -97,14 +97,14 @@ def _interp_nan(t_from, v_from, t_to):
     return out
 
 
-def ode_deviation(modes_table: Mapping, rule: str, seed: int, mode: str, dominant: int) -> dict:
+def ode_deviation(modes_table: Mapping, rule: str, seed: int, estimator: str, dominant: int) -> dict:
     """Max over time of |ab − (ab)_ODE|/|a*b*| and |w − w_ODE| for the ``dominant`` modes.
 
     Dominant modes: the largest |a* b*|. Returns {"ab": float, "w": float, "covered": fraction
     of the run's times the ODE reached}.
     """
-    run = select(modes_table, rule=rule, seed=seed, mode=mode)
-    ode = select(modes_table, rule=rule, seed=seed, mode="ode")
+    run = select(modes_table, rule=rule, seed=seed, estimator=estimator)
+    ode = select(modes_table, rule=rule, seed=seed, estimator="ode")
     if not len(run["time"]) or not len(ode["time"]):
         return {"ab": float("nan"), "w": float("nan"), "covered": 0.0}
     strength = {}
@@ -127,11 +127,11 @@ def ode_deviation(modes_table: Mapping, rule: str, seed: int, mode: str, dominan
     return {"ab": dev_ab, "w": dev_w, "covered": covered}
 
 
-def _ode_rows(cid, modes_table, fig, modes_shown, source, figure, tol) -> list[dict]:
+def _ode_rows(cid, modes_table, fig, estimators_shown, source, figure, tol) -> list[dict]:
     rows = []
-    for mode in modes_shown:
+    for estimator in estimators_shown:
         for rule in fig["rules"]:
-            dev = ode_deviation(modes_table, rule, fig["seed"], mode, fig["dominant_modes"])
+            dev = ode_deviation(modes_table, rule, fig["seed"], estimator, fig["dominant_modes"])
             ok = dev["ab"] < tol and dev["w"] < tol and dev["covered"] == 1.0
             rows.append(
                 _row(
@@ -139,7 +139,7 @@ def _ode_rows(cid, modes_table, fig, modes_shown, source, figure, tol) -> list[d
                     "ode_matches_full_rnn",
                     source,
                     figure,
-                    f"{rule}, {mode}",
+                    f"{rule}, {estimator}",
                     f"dominant {fig['dominant_modes']} modes: max_t |ab-ab_ode|/|a*b*|, max_t |w-w_ode|",
                     f"both < {tol}, ODE covering the whole run",
                     f"ab {dev['ab']:.3g}, w {dev['w']:.3g}, ODE covers {dev['covered']:.0%}",
@@ -249,7 +249,7 @@ def fixed_point_claims(fp: Mapping) -> list[dict]:
 def nonoptimal_saddle_claims(fp: Mapping) -> list[dict]:
     """C4b: at (0, 0, w*) the BPTT/tBPTT transverse eigenvalues have opposite signs (saddle)
     and the loss equals c²/[2(1 − w*²)]; C4c: RFLO's Δb at a = b = 0 is −â c/(1 − ŵ w*) ≠ 0.
-    Teachers (and â, ŵ) are those of theory_fixed_points; Jacobians from linrnn.theory."""
+    Teachers (and â, ŵ) are those of theory_fixed_points; Jacobians from linrnn.core.theory."""
     rows = []
     for i in range(len(fp["rule"])):
         rule = str(fp["rule"][i])
@@ -267,7 +267,7 @@ def nonoptimal_saddle_claims(fp: Mapping) -> list[dict]:
                     "C4b",
                     "nonoptimal_saddle",
                     "SPEC §3.1; checklist 4",
-                    "theory_fixed_points (+ linrnn.theory.jacobian)",
+                    "theory_fixed_points (+ linrnn.core.theory.jacobian)",
                     f"{rule}, a*b* = {c:g}, w* = {w_s:g}",
                     "transverse eigenvalues at (0, 0, w*); loss there",
                     f"saddle; loss = c^2/[2(1-w*^2)] = {want:.4g}",
@@ -283,7 +283,7 @@ def nonoptimal_saddle_claims(fp: Mapping) -> list[dict]:
                     "C4c",
                     "rflo_no_nonoptimal_line",
                     "SPEC §2.2; checklist 4",
-                    "theory_fixed_points (+ linrnn.modes)",
+                    "theory_fixed_points (+ linrnn.core.modes)",
                     f"{rule}, a*b* = {c:g}, w* = {w_s:g}, â = {a_hat:g}",
                     "Δb at a = b = 0",
                     "|Δb| > 1e-6 (−â c/(1 − ŵ w*))",
@@ -542,18 +542,18 @@ def theory_claims(theory_tables: Mapping[str, Mapping]) -> list[dict]:
 
 
 def validation_claims(tables: Mapping[str, Mapping], fig: Mapping) -> list[dict]:
-    """C2 (ODE match, expected mode = T→∞, and sampled mode at finite T), C10 (alignment rises;
+    """C2 (ODE match, expected estimator = T→∞, and sampled mode at finite T), C10 (alignment rises;
     the ODE match of the dominant modes in the non-aligned student is C2's measurement)."""
     modes_table, align = tables["modes"], tables["alignment"]
     tol = fig["ode_tolerance"]
-    present = set(np.unique(modes_table["mode"])) if len(modes_table["mode"]) else set()
+    present = set(np.unique(modes_table["estimator"])) if len(modes_table["estimator"]) else set()
     rows = _ode_rows("C2a", modes_table, fig, ["expected"], "SPEC §2.2, §4; checklist 2, 10", "validation", tol)
     if "sampled" in present:
         rows += _ode_rows("C2b", modes_table, fig, ["sampled"], "SPEC §2.2, §4; checklist 2", "validation", tol)
     for rule in fig["rules"]:
         parts, ok = [], True
         for metric in ("recurrent", "input", "output"):
-            a = select(align, rule=rule, seed=fig["seed"], mode="expected", metric=metric)
+            a = select(align, rule=rule, seed=fig["seed"], estimator="expected", metric=metric)
             if not len(a["value"]):
                 parts.append(f"{metric} missing")
                 ok = False
@@ -577,10 +577,10 @@ def validation_claims(tables: Mapping[str, Mapping], fig: Mapping) -> list[dict]
     return rows
 
 
-def _rank_rows(cid, runs_by_exp, names, rule, mode, source, figure) -> list[dict]:
+def _rank_rows(cid, runs_by_exp, names, rule, estimator, source, figure) -> list[dict]:
     rows = []
     for name in names:
-        r = select(runs_by_exp[name], rule=rule, mode=mode)
+        r = select(runs_by_exp[name], rule=rule, estimator=estimator)
         if not len(r["seed"]):
             rows.append(_missing(cid, "rflo_rank_at_most_o", source, f"{rule} runs of {name}"))
             continue
@@ -611,14 +611,14 @@ def rank_claims(runs_by_exp: Mapping[str, Mapping], fig: Mapping) -> list[dict]:
         runs_by_exp,
         fig["rank_experiments"],
         fig["rank_rule"],
-        fig["mode"],
+        fig["estimator"],
         "Prop. 3.1; SPEC §3.4; checklist 11",
         "low_rank",
     )
     runs = runs_by_exp[fig["experiment"]]
     eff = {}
     for rule in fig["rules"]:
-        r = select(runs, rule=rule, mode=fig["mode"])
+        r = select(runs, rule=rule, estimator=fig["estimator"])
         eff[rule] = float(np.nanmedian(r["effective_rank_W"])) if len(r["seed"]) else np.nan
     measured = ", ".join(f"{k} {v:.2f}" for k, v in eff.items())
     quantity = "median effective rank of W_K-W_0 over seeds"
@@ -651,7 +651,7 @@ def rank_claims(runs_by_exp: Mapping[str, Mapping], fig: Mapping) -> list[dict]:
                 eff["bptt"] > eff["eprop"] > eff["rflo"],
             )
         )
-    r = select(runs, rule="rflo", mode=fig["mode"])
+    r = select(runs, rule="rflo", estimator=fig["estimator"])
     if len(r["seed"]):
         ranks = np.unique(r["rank_W"]).astype(int).tolist()
         rows.append(
@@ -677,7 +677,7 @@ def reliability_claims(runs: Mapping, fig: Mapping, min_fraction: float = 0.9) -
     rows = []
     counts = {}
     for rule in fig["rules"]:
-        r = select(runs, rule=rule, mode=fig["mode"])
+        r = select(runs, rule=rule, estimator=fig["estimator"])
         counts[rule] = (int(np.sum(r["outcome"] == CONVERGED)), len(r["seed"]))
     paper, n_paper = fig["paper_converged"], fig["paper_runs"]
     k_bptt = counts.get("bptt", (np.nan, 0))[0]
@@ -706,11 +706,11 @@ def reliability_claims(runs: Mapping, fig: Mapping, min_fraction: float = 0.9) -
 
 def sequence_loss_claims(tables_by_exp: Mapping, fig: Mapping) -> list[dict]:
     """C14 (Appendix H): under the sequence loss at finite T, (a) the dominant modes follow the
-    per-mode ODE within ``fig['ode_tolerance']`` (expected and sampled mode), (b) RFLO keeps
+    per-mode ODE within ``fig['ode_tolerance']`` (expected and sampled estimator), (b) RFLO keeps
     rank ≤ o, (c) every rule that converges on the final-step loss (reference experiment)
     converges on the sequence loss too."""
     exp = tables_by_exp[fig["experiment"]]
-    present = set(np.unique(exp["modes"]["mode"])) if len(exp["modes"]["mode"]) else set()
+    present = set(np.unique(exp["modes"]["estimator"])) if len(exp["modes"]["estimator"]) else set()
     shown = [m for m in ("expected", "sampled") if m in present]
     rows = _ode_rows(
         "C14a",
@@ -723,21 +723,21 @@ def sequence_loss_claims(tables_by_exp: Mapping, fig: Mapping) -> list[dict]:
     )
     runs_by_exp = {n: tables_by_exp[n]["runs"] for n in fig["rank_experiments"]}
     for name in fig["rank_experiments"]:
-        modes_run = np.unique(runs_by_exp[name]["mode"])
+        estimators_run = np.unique(runs_by_exp[name]["estimator"])
         rows += _rank_rows(
             "C14b",
             runs_by_exp,
             [name],
             fig["rank_rule"],
-            str(modes_run[0]) if len(modes_run) else "expected",
+            str(estimators_run[0]) if len(estimators_run) else "expected",
             "Appendix H; Prop. 3.1; checklist 14",
             "sequence_loss",
         )
     ref = tables_by_exp[fig["reference"]]["runs"]
     seq = exp["runs"]
     for rule in fig["rules"]:
-        a = select(ref, rule=rule, mode="expected", seed=fig["seed"])
-        b = select(seq, rule=rule, mode="expected", seed=fig["seed"])
+        a = select(ref, rule=rule, estimator="expected", seed=fig["seed"])
+        b = select(seq, rule=rule, estimator="expected", seed=fig["seed"])
         if not len(a["seed"]) or not len(b["seed"]):
             rows.append(_missing("C14c", "sequence_converges", "checklist 14", f"{rule} runs"))
             continue
@@ -765,7 +765,7 @@ def all_claims(
     theory_tables: Mapping[str, Mapping] | None = None,
 ) -> list[dict]:
     """Every claim row, sorted by checklist item; ``tables_by_exp[experiment][table]`` are
-    tables read by linrnn.io, ``theory_tables[name]`` the theory tables (read_theory_tables).
+    tables read by linrnn.pipeline.io, ``theory_tables[name]`` the theory tables (read_theory_tables).
     A checklist item with no row gets a failed "not checked" row."""
     runs_by_exp = {name: t["runs"] for name, t in tables_by_exp.items()}
     val = tables_by_exp[figures["validation"]["experiment"]]
@@ -785,7 +785,7 @@ def all_claims(
 
 def markdown_table(rows: Sequence[Mapping]) -> str:
     """The docs summary: a Markdown table (id, claim, measured, criterion, pass) of claims
-    rows (dicts or a column table from linrnn.io.read_table), in their order."""
+    rows (dicts or a column table from linrnn.pipeline.io.read_table), in their order."""
     if isinstance(rows, Mapping):
         rows = [dict(zip(rows, vals, strict=True)) for vals in zip(*rows.values(), strict=True)]
 

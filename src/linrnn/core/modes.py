@@ -26,7 +26,7 @@ import numbers
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from linrnn.validation import check_finite, check_unit_interval
+from linrnn.core.validation import check_finite, check_unit_interval
 
 RULES = ("bptt", "tbptt", "rflo")
 W_BOUND = 1.0 - 1e-6  # integration stops when some |w| reaches this (T→∞ forms need |w| < 1)

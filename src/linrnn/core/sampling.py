@@ -30,8 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from linrnn.linalg import power_rows
-from linrnn.model import RNN, check_compatible, run, run_time_major
+from linrnn.core.linalg import power_rows
+from linrnn.core.model import RNN, check_compatible, run, run_time_major
 
 LOSSES = ("final", "sequence")
 

@@ -1,7 +1,7 @@
 """One training loop for every rule: θ ← θ − η Δθ (SPEC §1.1).
 
-mode="expected": Δθ = E_x[Δθ] in closed form (deterministic; T=None is T→∞);
-mode="sampled": Δθ averaged over a fresh minibatch of white-noise sequences each step.
+estimator="expected": Δθ = E_x[Δθ] in closed form (deterministic; T=None is T→∞);
+estimator="sampled": Δθ averaged over a fresh minibatch of white-noise sequences each step.
 A run that produces non-finite weights, a loss above `loss_limit`, or (T→∞) a recurrent
 spectral radius ≥ 1 stops with status "diverged" and the step at which it happened.
 """
@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from linrnn.losses import expected_loss
-from linrnn.model import RNN, Bases, check_compatible, mode_projection, sample_inputs
-from linrnn.rules import RuleOptions, get_rule
-from linrnn.stein import NotConvergentError
-from linrnn.validation import check_positive_int
+from linrnn.core.losses import expected_loss
+from linrnn.core.model import RNN, Bases, check_compatible, mode_projection, sample_inputs
+from linrnn.core.rules import RuleOptions, get_rule
+from linrnn.core.stein import NotConvergentError
+from linrnn.core.validation import check_positive_int
 
-MODES = ("expected", "sampled")
+ESTIMATORS = ("expected", "sampled")
 
 
 @dataclass
@@ -55,9 +55,9 @@ class TrainResult:
         return out
 
 
-def _check_settings(mode, T, batch, eta, steps, record_every, rng) -> None:
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+def _check_settings(estimator, T, batch, eta, steps, record_every, rng) -> None:
+    if estimator not in ESTIMATORS:
+        raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
     if not (np.isfinite(eta) and eta > 0):
         raise ValueError(f"eta (learning rate) must be a positive number, got {eta!r}")
     if not (isinstance(steps, int | np.integer) and steps >= 0):
@@ -65,12 +65,12 @@ def _check_settings(mode, T, batch, eta, steps, record_every, rng) -> None:
     check_positive_int("record_every", record_every)
     if T is not None:
         check_positive_int("T", T)
-    if mode == "sampled":
+    if estimator == "sampled":
         if T is None:
-            raise ValueError("T: sampled mode needs a finite sequence length T (≥ 1)")
+            raise ValueError("T: the sampled estimator needs a finite sequence length T (≥ 1)")
         check_positive_int("batch", batch)
         if rng is None:
-            raise ValueError("rng: sampled mode needs an explicit numpy.random.Generator")
+            raise ValueError("rng: the sampled estimator needs an explicit numpy.random.Generator")
 
 
 def _instability(params: RNN, T: int | None) -> str:
@@ -101,7 +101,7 @@ def train(
     opts: RuleOptions | None = None,
     eta: float,
     steps: int,
-    mode: str = "expected",
+    estimator: str = "expected",
     T: int | None = None,
     batch: int | None = None,
     rng: np.random.Generator | None = None,
@@ -119,7 +119,7 @@ def train(
     learning_rule = get_rule(rule)
     opts = opts or RuleOptions()
     check_compatible(student, teacher)
-    _check_settings(mode, T, batch, eta, steps, record_every, rng)
+    _check_settings(estimator, T, batch, eta, steps, record_every, rng)
     if bases is not None and k is None:
         k = min(student.n, student.d, student.o)
 
@@ -146,7 +146,7 @@ def train(
         if step == steps:
             break
         try:
-            if mode == "expected":
+            if estimator == "expected":
                 update = learning_rule.expected(params, teacher, opts, T)
             else:
                 x = sample_inputs(rng, batch, T, student.d)

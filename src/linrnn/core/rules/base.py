@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from linrnn.sampling import check_loss
-from linrnn.validation import check_positive_int, check_unit_interval
+from linrnn.core.sampling import check_loss
+from linrnn.core.validation import check_positive_int, check_unit_interval
 
 FEEDBACK_KINDS = ("random", "symmetric")
 

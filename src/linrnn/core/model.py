@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from linrnn.validation import (
+from linrnn.core.validation import (
     check_finite,
     check_orthogonal,
     check_positive_int,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from linrnn.rules import bptt, eprop, rflo, tbptt
-from linrnn.rules.base import Rule, RuleOptions
+from linrnn.core.rules import bptt, eprop, rflo, tbptt
+from linrnn.core.rules.base import Rule, RuleOptions
 
 RULES: dict[str, Rule] = {r.name: r for r in (bptt.RULE, tbptt.RULE, rflo.RULE, eprop.RULE)}
 

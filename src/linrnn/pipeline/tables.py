@@ -2,7 +2,7 @@
 
 Each table is a list of row dicts with the columns of ``COLUMNS[table]`` (long format, one
 observation per row; column meanings are stored in each CSV's ``.meta.json`` sidecar).
-Metric definitions: linrnn.diagnostics.
+Metric definitions: linrnn.analysis.diagnostics.
 """
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from linrnn import diagnostics as dg
-from linrnn import experiment
-from linrnn.io import scalar
-from linrnn.model import RNN
+from linrnn.analysis import diagnostics as dg
+from linrnn.core.model import RNN
+from linrnn.pipeline import experiment
+from linrnn.pipeline.io import scalar
 
 KEY = {
     "experiment": "experiment name (config key)",
     "rule": "learning rule (bptt, tbptt, rflo, eprop)",
-    "mode": "training mode: expected (closed-form E[update]) or sampled (minibatch)",
+    "estimator": "update estimator: expected (closed-form E[update]) or sampled (minibatch)",
     "seed": "seed index (config seeds)",
 }
 STEP = {
@@ -35,7 +35,7 @@ COLUMNS: dict[str, dict[str, str]] = {
     },
     "modes": {
         **KEY,
-        "mode": "expected or sampled (full RNN read in the hidden basis) or ode (per-mode ODE)",
+        "estimator": "expected or sampled (full RNN read in the hidden basis) or ode (per-mode ODE)",
         "status": "run status (ok/diverged) or ODE status (ok/left_stable_region/diverged/failed)",
         **STEP,
         "mode_index": "teacher mode i (0 = first listed mode)",
@@ -50,7 +50,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         **KEY,
         **STEP,
         "metric": "recurrent, input, output (mode-diagonal fractions) or feedback (cos(A, R))",
-        "value": "metric value (definitions: linrnn.diagnostics, docs/pipeline.md)",
+        "value": "metric value (definitions: linrnn.analysis.diagnostics, docs/pipeline.md)",
     },
     "spectra": {
         **KEY,
@@ -83,8 +83,8 @@ def _key(prov: Mapping) -> dict:
     wc = prov["wildcards"]
     return {
         "experiment": wc["experiment"],
-        "rule": wc["rule"],
-        "mode": wc.get("mode", ""),
+        "rule": wc["learner"],
+        "estimator": wc.get("estimator", ""),
         "seed": int(wc["seed"]),
     }
 
@@ -122,7 +122,7 @@ def run_rows(key: dict, run: Mapping, teacher, R, basis: str) -> tuple[list[dict
     """``modes`` and ``alignment`` rows of a run, every record read in one hidden basis P.
 
     P is the run's final (last finite) student basis or the teacher's (``basis``; see
-    linrnn.diagnostics).
+    linrnn.analysis.diagnostics).
     """
     last = dg.last_finite_index(run["W"])
     final = RNN(run["A"][last], run["W"][last], run["B"][last])
@@ -188,8 +188,8 @@ def experiment_tables(
     """All tables of one experiment.
 
     ``runs`` and ``odes`` are lists of (provenance, arrays); the provenance wildcards say which
-    rule, mode and seed each file belongs to. ``inits`` maps seed → init arrays (for R).
-    ``basis`` is the hidden basis runs are read in ("final" or "teacher", linrnn.diagnostics).
+    rule, estimator and seed each file belongs to. ``inits`` maps seed → init arrays (for R).
+    ``basis`` is the hidden basis runs are read in ("final" or "teacher", linrnn.analysis.diagnostics).
     """
     teacher = experiment.teacher_object(teacher_arrays)
     tables: dict[str, list[dict]] = {name: [] for name in COLUMNS}
@@ -205,7 +205,7 @@ def experiment_tables(
             tables["alignment"] += align
     if teacher is not None:
         for prov, ode in sorted(odes, key=lambda pr: tuple(_key(pr[0]).values())):
-            key = {**_key(prov), "mode": "ode"}
+            key = {**_key(prov), "estimator": "ode"}
             t = ode["t"]
             steps = np.rint(t / prov["config"]["training"]["eta"]).astype(int)
             tables["modes"] += mode_rows(

@@ -1,6 +1,6 @@
 """The three simulation figures, drawn from the tidy diagnostics tables only.
 
-Each ``figure_*`` function takes ``{experiment: {table: columns}}`` (linrnn.io.read_table) and
+Each ``figure_*`` function takes ``{experiment: {table: columns}}`` (linrnn.pipeline.io.read_table) and
 its config ``figures.<name>`` block and returns a matplotlib Figure. Diverged runs are drawn
 with their last finite state and marked (× marker, dashed line, legend note); no NaN is
 plotted silently.
@@ -15,10 +15,10 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.ticker import LogLocator, NullFormatter
 
-from linrnn import io
-from linrnn.diagnostics import CONVERGED, DIVERGED, NOT_CONVERGED, relative_loss_paths
-from linrnn.io import select
-from linrnn.plotting import COLUMN_WIDTH, FULL_WIDTH, rule_color, rule_label, save_figure, use_style
+from linrnn.analysis.diagnostics import CONVERGED, DIVERGED, NOT_CONVERGED, relative_loss_paths
+from linrnn.figures.style import COLUMN_WIDTH, FULL_WIDTH, rule_color, rule_label, save_figure, use_style
+from linrnn.pipeline import io
+from linrnn.pipeline.io import select
 
 MODE_COLORS = ("#3b0f70", "#1f78b4", "#33a02c", "#d08c00", "#b2182b", "#555555")
 OUTCOME_MARKERS = {CONVERGED: "o", NOT_CONVERGED: "^", DIVERGED: "X"}
@@ -28,7 +28,7 @@ SV_FLOOR = 1e-17
 
 
 def save(fig, paths, meta_path, prov: Mapping) -> None:
-    """Deterministic PDF/PNG (linrnn.plotting.save_figure) plus a ``.meta.json`` provenance file."""
+    """Deterministic PDF/PNG (linrnn.figures.style.save_figure) plus a ``.meta.json`` provenance file."""
     save_figure(fig, paths)
     io.write_json(meta_path, {"files": [str(p) for p in paths], "provenance": prov})
 
@@ -88,19 +88,19 @@ def figure_validation(tables: Mapping, cfg: Mapping):
             ax = axes[r, c]
             for i in range(k):
                 color = MODE_COLORS[i % len(MODE_COLORS)]
-                for mode, kw in (
+                for estimator, kw in (
                     ("sampled", {"lw": 0.7, "alpha": 0.55, "ls": "-"}),
                     ("expected", {"lw": 1.3, "ls": "-"}),
                     ("ode", {"lw": 0.9, "ls": (0, (3, 2)), "color": "k"}),
                 ):
-                    m = select(sel, rule=rule, mode=mode, mode_index=i)
+                    m = select(sel, rule=rule, estimator=estimator, mode_index=i)
                     if not len(m["time"]):
                         continue
                     x, y = _finite(m["time"], m[var])
                     ax.plot(x, y, **({"color": color} | kw))
                     if m["status"][0] != "ok" and len(x):
                         _mark_divergence(ax, x[-1], y[-1], color)
-                        notes.append(f"{rule_label(rule)} {mode}: {m['status'][0]}")
+                        notes.append(f"{rule_label(rule)} {estimator}: {m['status'][0]}")
                 if var == "w":
                     w_star = select(sel, rule=rule, mode_index=i)["w_star"]
                     if len(w_star):
@@ -120,8 +120,8 @@ def figure_validation(tables: Mapping, cfg: Mapping):
         # alignment
         ax = axes[r, 3]
         for metric, ls in ALIGN_STYLES.items():
-            for mode, lw, alpha in (("sampled", 0.7, 0.5), ("expected", 1.3, 1.0)):
-                a = select(align, rule=rule, seed=seed, mode=mode, metric=metric)
+            for estimator, lw, alpha in (("sampled", 0.7, 0.5), ("expected", 1.3, 1.0)):
+                a = select(align, rule=rule, seed=seed, estimator=estimator, metric=metric)
                 if len(a["time"]):
                     x, y = _finite(a["time"], a["value"])
                     ax.plot(x, y, ls=ls, lw=lw, alpha=alpha, color=rule_color(rule))
@@ -132,15 +132,15 @@ def figure_validation(tables: Mapping, cfg: Mapping):
             ax.set_xlabel("learning time $\\eta k$")
         # loss
         ax = axes[r, 4]
-        for mode, lw, alpha in (("sampled", 0.7, 0.5), ("expected", 1.3, 1.0)):
-            lo = select(loss, rule=rule, seed=seed, mode=mode)
+        for estimator, lw, alpha in (("sampled", 0.7, 0.5), ("expected", 1.3, 1.0)):
+            lo = select(loss, rule=rule, seed=seed, estimator=estimator)
             if len(lo["time"]):
                 x, y = _finite(lo["time"], lo["loss"])
                 ax.plot(x, y, lw=lw, alpha=alpha, color=rule_color(rule))
-                run = select(runs, rule=rule, seed=seed, mode=mode)
+                run = select(runs, rule=rule, seed=seed, estimator=estimator)
                 if len(run["outcome"]) and run["outcome"][0] == DIVERGED:
                     _mark_divergence(ax, x[-1], y[-1], rule_color(rule))
-                    notes.append(f"{rule_label(rule)} {mode}: diverged at step {run['diverged_step'][0]}")
+                    notes.append(f"{rule_label(rule)} {estimator}: diverged at step {run['diverged_step'][0]}")
         ax.set_yscale("log")
         if r == 0:
             ax.set_title("loss $L$")
@@ -201,7 +201,7 @@ def figure_low_rank(tables: Mapping, cfg: Mapping):
     use_style()
     spectra = tables[cfg["experiment"]]["spectra"]
     runs = tables[cfg["experiment"]]["runs"]
-    n_show, mode, seed = cfg["n_show"], cfg["mode"], cfg["seed"]
+    n_show, estimator, seed = cfg["n_show"], cfg["estimator"], cfg["seed"]
     fig, axes = plt.subplots(1, 3, figsize=(FULL_WIDTH, 2.3), constrained_layout=True)
     for ax, matrix, title in (
         (axes[0], "W", "recurrent change $W_K-W_0$"),
@@ -210,9 +210,9 @@ def figure_low_rank(tables: Mapping, cfg: Mapping):
         longest = 1
         for rule in cfg["rules"]:
             color = rule_color(rule)
-            seeds = np.unique(select(spectra, rule=rule, mode=mode, matrix=matrix)["seed"])
+            seeds = np.unique(select(spectra, rule=rule, estimator=estimator, matrix=matrix)["seed"])
             for s in seeds:
-                sv, outcome = _spectrum(spectra, rule=rule, mode=mode, matrix=matrix, seed=s)
+                sv, outcome = _spectrum(spectra, rule=rule, estimator=estimator, matrix=matrix, seed=s)
                 y = _normalised(sv)[:n_show]
                 x = np.arange(1, len(y) + 1)
                 longest = max(longest, len(y))
@@ -237,7 +237,7 @@ def figure_low_rank(tables: Mapping, cfg: Mapping):
         ax.set_title(title)
         ax.set_xticks(np.arange(1, longest + 1, max(1, longest // 5)))
     axes[0].set_ylabel("$\\sigma_i/\\sigma_1$")
-    o1 = select(runs, mode=mode)
+    o1 = select(runs, estimator=estimator)
     o_value = int(o1["o"][0]) if len(o1["o"]) else 1
     handles, labels = axes[0].get_legend_handles_labels()
     axes[1].legend(
@@ -254,8 +254,8 @@ def figure_low_rank(tables: Mapping, cfg: Mapping):
     cmap = plt.get_cmap("Greens")
     names = list(cfg["rank_experiments"])
     for j, name in enumerate(names):
-        sp = select(tables[name]["spectra"], rule=rule, mode=mode, matrix="W")
-        r = select(tables[name]["runs"], rule=rule, mode=mode)
+        sp = select(tables[name]["spectra"], rule=rule, estimator=estimator, matrix="W")
+        r = select(tables[name]["runs"], rule=rule, estimator=estimator)
         if not len(r["o"]):
             continue
         o = int(r["o"][0])
@@ -282,7 +282,7 @@ def figure_low_rank(tables: Mapping, cfg: Mapping):
     ax.legend(frameon=False, loc="upper right")
     for ax, label in zip(axes, "abc", strict=True):
         _panel_label(ax, label)
-    if np.any(select(runs, mode=mode)["outcome"] == DIVERGED):
+    if np.any(select(runs, estimator=estimator)["outcome"] == DIVERGED):
         fig.text(
             0.5,
             -0.02,
@@ -299,8 +299,8 @@ def figure_low_rank(tables: Mapping, cfg: Mapping):
 def reliability_paths(tables: Mapping, cfg: Mapping) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """{rule: (learning time, relative loss of each seed)} from the experiment's loss and runs
     tables (`diagnostics.relative_loss_paths`)."""
-    runs = select(tables[cfg["experiment"]]["runs"], mode=cfg["mode"])
-    loss = select(tables[cfg["experiment"]]["loss"], mode=cfg["mode"])
+    runs = select(tables[cfg["experiment"]]["runs"], estimator=cfg["estimator"])
+    loss = select(tables[cfg["experiment"]]["loss"], estimator=cfg["estimator"])
     out = {}
     for rule in cfg["rules"]:
         r, lr = select(runs, rule=rule), select(loss, rule=rule)
@@ -317,7 +317,7 @@ def figure_reliability(tables: Mapping, cfg: Mapping):
     """Converged fraction per rule (vs the paper) at the end and over learning time, final
     relative loss, rank vs loss."""
     use_style()
-    runs = select(tables[cfg["experiment"]]["runs"], mode=cfg["mode"])
+    runs = select(tables[cfg["experiment"]]["runs"], estimator=cfg["estimator"])
     rules = list(cfg["rules"])
     threshold = _threshold(runs)
     fig, grid = plt.subplots(2, 2, figsize=(FULL_WIDTH, 4.4), constrained_layout=True)

@@ -17,7 +17,7 @@ import hashlib
 from pathlib import Path
 
 PACKAGE = "linrnn"
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 
 def _module_file(module: str) -> Path | None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from linrnn.model import RNN, Teacher, feedback_projection, hidden_basis, mode_projection
-from linrnn.modes import integrate_modes
+from linrnn.core.model import RNN, Teacher, feedback_projection, hidden_basis, mode_projection
+from linrnn.core.modes import integrate_modes
 
 
 def mode_state(rnn: RNN, teacher: Teacher, hidden: str = "student", R=None) -> dict:

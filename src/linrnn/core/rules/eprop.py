@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from linrnn.expectations import finite_history, readout_update, stationary
-from linrnn.linalg import resolvent_rows
-from linrnn.model import RNN
-from linrnn.rules.base import Rule, RuleOptions
-from linrnn.sampling import (
+from linrnn.core.expectations import finite_history, readout_update, stationary
+from linrnn.core.linalg import resolvent_rows
+from linrnn.core.model import RNN
+from linrnn.core.rules.base import Rule, RuleOptions
+from linrnn.core.sampling import (
     backward_filter,
     final_step_history,
     lag_update,
     sampled_history,
     sampled_update,
 )
-from linrnn.stein import NotConvergentError
+from linrnn.core.stein import NotConvergentError
 
 
 def feedback_matrix(student: RNN, opts: RuleOptions) -> np.ndarray:

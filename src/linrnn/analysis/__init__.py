@@ -1,0 +1,1 @@
+"""analysis layer of linrnn (see the README: why the package is laid out by layer)."""

@@ -1,0 +1,1 @@
+"""core layer of linrnn (see the README: why the package is laid out by layer)."""
