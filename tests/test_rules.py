@@ -139,6 +139,6 @@ def test_eprop_symmetric_feedback_uses_readout(setup):
 
 
 def test_registry_is_complete_and_rejects_unknown_names():
-    assert set(RULES) == {"bptt", "tbptt", "rflo", "eprop"}
+    assert set(RULES) == {"bptt", "tbptt", "rflo", "eprop", "fa_bptt", "fa_tbptt", "rflo_a", "snap1"}
     with pytest.raises(ValueError, match="unknown rule 'rtrl'.*valid rules"):
         get_rule("rtrl")
