@@ -40,7 +40,7 @@ def _as_conda(requirements: dict[str, str]) -> dict[str, str]:
 def test_environment_yml_mirrors_pyproject():
     core, extras = _pyproject()
     conda, pip = _conda("environment.yml")
-    expected = _as_conda(_requirements(core + extras["test"]))
+    expected = _as_conda(_requirements(core + extras["test"] + extras["browser"]))
     assert {k: conda.get(k) for k in expected} == expected
     assert conda["python"] == ">=3.11"
     assert _requirements([p for p in pip if not p.startswith("-e")]) == _requirements(extras["cluster"])

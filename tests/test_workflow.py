@@ -235,7 +235,7 @@ def test_e2e_reruns(e2e):
     config["experiments"]["rank_o2"]["training"]["steps"] += 10
     cfg_path.write_text(yaml.safe_dump(config, sort_keys=False))
     stats = dry_run(*args, cwd=root, env=env)
-    assert stats == {"train_rnn": 1, "diagnostics": 1, "figure_low_rank": 1, "claims": 1, "all": 1}
+    assert stats == {"train_rnn": 1, "diagnostics": 1, "figure_low_rank": 1, "claims": 1, "claims_html": 1, "all": 1}
     cfg_path.write_text(original)
     assert dry_run(*args, cwd=root, env=env) == {}
 

@@ -18,6 +18,7 @@ TABLE = "results/tables/{experiment}/{table}.csv"
 TABLE_META = "results/tables/{experiment}/{table}.meta.json"
 FIGURE = "results/figures/{figure}.{ext}"
 CLAIMS = "results/tables/claims.csv"
+CLAIMS_HTML = "results/tables/claims.html"
 LOG = "results/logs/{name}.log"
 BENCH = "results/benchmarks/{name}.tsv"
 
@@ -169,7 +170,7 @@ def all_targets():
     targets = list(figure_targets())
     for name in config["experiments"]:
         targets += table_files(name)
-    targets.append(CLAIMS)
+    targets += [CLAIMS, CLAIMS_HTML]
     if "theory_targets" in globals():
         targets += theory_targets()
     return targets

@@ -11,7 +11,7 @@ rule claims:
             CLAIMS,
             caption="../report/claims.rst",
             category="Claims",
-            labels={"table": "claims"},
+            labels={"table": "claims.csv (download)"},
         ),
         meta=report(
             "results/tables/claims.meta.json",
@@ -33,3 +33,29 @@ rule claims:
         code=script_code("claims"),
     script:
         "../../scripts/claims.py"
+
+
+rule claims_html:
+    """results/tables/claims.html: the claims table as a page the report shows as a table."""
+    input:
+        csv=CLAIMS,
+    output:
+        html=report(
+            CLAIMS_HTML,
+            caption="../report/claims.rst",
+            category="Claims",
+            labels={"table": "claims"},
+        ),
+    log:
+        LOG.format(name="claims_html"),
+    benchmark:
+        BENCH.format(name="claims_html")
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        code=script_code("claims_html"),
+    script:
+        "../../scripts/claims_html.py"

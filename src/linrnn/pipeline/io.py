@@ -17,6 +17,7 @@ import contextlib
 import csv
 import functools
 import glob
+import html
 import io
 import json
 import logging
@@ -283,6 +284,42 @@ def select(table: Mapping[str, np.ndarray], **conditions) -> dict[str, np.ndarra
     for name, value in conditions.items():
         mask &= np.asarray(table[name] == value, dtype=bool)
     return {name: col[mask] for name, col in table.items()}
+
+
+_HTML_STYLE = """
+body { font-family: sans-serif; font-size: 13px; margin: 12px; }
+table { border-collapse: collapse; }
+th, td { border: 1px solid #ccc; padding: 3px 6px; text-align: left; vertical-align: top; }
+thead th { position: sticky; top: 0; background: #eee; }
+tr.failed td { background: #fde2e2; }
+"""
+
+
+def table_html(path, title: str) -> str:
+    """A CSV written by :func:`write_table` as one standalone HTML page (for the HTML report).
+
+    Every cell is the CSV's text, unchanged (HTML-escaped); a row whose ``passed`` column is
+    ``false`` is highlighted. No timestamps: the same CSV gives the same bytes.
+    """
+    with open(path, newline="", encoding="utf-8") as fh:
+        header, *rows = list(csv.reader(fh))
+    failed = header.index("passed") if "passed" in header else None
+
+    def cells(tag, values):
+        return "".join(f"<{tag}>{html.escape(v)}</{tag}>" for v in values)
+
+    def tr(row):
+        mark = ' class="failed"' if failed is not None and row[failed] == "false" else ""
+        return f"<tr{mark}>{cells('td', row)}</tr>"
+
+    body = "\n".join(tr(row) for row in rows)
+    return (
+        f'<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{_HTML_STYLE}</style></head>\n<body>\n<h1>{html.escape(title)}</h1>\n"
+        f"<p>{len(rows)} rows; source: {html.escape(Path(path).name)}</p>\n"
+        f"<table>\n<thead><tr>{cells('th', header)}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>\n"
+        "</body>\n</html>\n"
+    )
 
 
 # --------------------------------------------------------------------------- job helpers
