@@ -1,6 +1,6 @@
-"""Rule claims_html: the claims table as an HTML page, shown as a table in the report (linrnn.io)."""
+"""Rule claims_html: the claims table as an HTML page, shown as a table in the report (linrnn.pipeline.io)."""
 
-from linrnn import io
+from linrnn.pipeline import io
 
 
 def main(smk) -> None:

@@ -7,7 +7,8 @@ Tests skip, with the reason in pytest's summary, only when the browser cannot be
 into failures (CI does).
 
 The fixture `built_report` runs config/test.yaml in a temporary copy of the tree (2 cores) and
-builds its HTML report with `snakemake --report`, as a reader would. Screenshots of every view
+builds its HTML report with `snakemake --report`, as a reader would (or, with
+LINRNN_REPORT_ROOT=DIR, takes the report already built in DIR). Screenshots of every view
 go to results/browser_screenshots/ (printed in the terminal summary).
 """
 
@@ -79,7 +80,16 @@ def chrome():
 
 @pytest.fixture(scope="session")
 def built_report(tmp_path_factory) -> Path:
-    """config/test.yaml run in a copy of the tree, then `snakemake --report`; the tree's root."""
+    """config/test.yaml run in a copy of the tree, then `snakemake --report`; the tree's root.
+
+    LINRNN_REPORT_ROOT=DIR checks the report already built in DIR (DIR/results/report.html and the
+    files it shows) instead, e.g. while editing captions: `LINRNN_REPORT_ROOT=. pytest -m browser`.
+    """
+    if os.environ.get("LINRNN_REPORT_ROOT"):
+        root = Path(os.environ["LINRNN_REPORT_ROOT"]).resolve()
+        if not (root / "results" / "report.html").is_file():
+            pytest.fail(f"LINRNN_REPORT_ROOT={root}: no results/report.html there", pytrace=False)
+        return root
     root = tmp_path_factory.mktemp("report")
     for name in ("Snakefile", "workflow", "scripts", "config"):
         src = ROOT / name

@@ -54,17 +54,24 @@ def _decode_data_uri(uri: str) -> bytes:
 
 
 def _click(driver, element) -> None:
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
-    element.click()
+    """Click as the reader does, dispatched on the element itself (no miss when the layout shifts)."""
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", element)
 
 
 def _menu_item(driver, text: str):
+    """The navigation bar's menu entry labelled `text` (waits for it to be rendered)."""
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
-    for a in driver.find_elements(By.CSS_SELECTOR, "#app nav ul li a"):
-        if a.get_attribute("textContent").strip() == text:
-            return a
-    raise AssertionError(f"no menu item {text!r} in the navigation bar")
+    def find(d):
+        items = d.find_elements(By.CSS_SELECTOR, "#app nav ul li a")
+        return next((a for a in items if a.get_attribute("textContent").strip() == text), False)
+
+    try:
+        return WebDriverWait(driver, 30).until(find)
+    except TimeoutException:
+        raise AssertionError(f"no menu item {text!r} in the navigation bar") from None
 
 
 def _open_entry_row(driver, path: str, category: str, subcategory: str, entry: dict):
@@ -102,15 +109,18 @@ def _visit(driver, path: str, category: str, subcategory: str, shots: Path, inde
         view.shown_bytes = _decode_data_uri(view_button.get_dom_attribute("href"))
     else:
         _click(driver, view_button)
-        if view.mime.startswith("image/"):
+        kind = "img" if view.mime.startswith("image/") else "html" if view.mime == "text/html" else "pdf"
+        shown = "return app.state.content === arguments[0] && app.state.resultPath === arguments[1]"
+        WebDriverWait(driver, 60).until(lambda d: d.execute_script(shown, kind, path))
+        if kind == "img":
             view.shown = "img"
-            img = WebDriverWait(driver, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, f"{content} img"))
-            WebDriverWait(driver, 30).until(lambda d: d.execute_script("return arguments[0].complete", img))
+            img = WebDriverWait(driver, 60).until(lambda d: d.find_element(By.CSS_SELECTOR, f"{content} img"))
+            WebDriverWait(driver, 60).until(lambda d: d.execute_script("return arguments[0].complete", img))
             view.natural_width = int(driver.execute_script("return arguments[0].naturalWidth", img))
             view.shown_bytes = _decode_data_uri(img.get_attribute("src"))
         else:
             view.shown = "html"
-            frame = WebDriverWait(driver, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, f"{content} iframe"))
+            frame = WebDriverWait(driver, 60).until(lambda d: d.find_element(By.CSS_SELECTOR, f"{content} iframe"))
             view.shown_bytes = _decode_data_uri(frame.get_attribute("src"))
             driver.switch_to.frame(frame)
             try:
@@ -121,6 +131,8 @@ def _visit(driver, path: str, category: str, subcategory: str, shots: Path, inde
             finally:
                 driver.switch_to.default_content()
     _click(driver, info_button)
+    info = "return app.state.navbarMode === 'resultinfo' && app.state.resultPath === arguments[0]"
+    WebDriverWait(driver, 60).until(lambda d: d.execute_script(info, path))
     panel = driver.find_element(By.CSS_SELECTOR, "#app nav")
     view.panel_text = panel.get_attribute("innerHTML")
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{index:02d}_{category}_{subcategory}_{Path(path).name}")
