@@ -17,6 +17,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from linrnn.core.rules import RULES
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "docs" / "tutorial.ipynb"
 
@@ -36,9 +38,11 @@ def test_tutorial_notebook_runs(tmp_path):
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     images = sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert images == 4, f"expected the 4 figures (losses, modes vs ODE, vector field, rank), got {images}"
-    for rule in ("bptt", "tbptt", "rflo", "eprop"):
+    for rule in RULES:  # every registered rule, in both estimators
         for estimator in ("expected", "sampled"):
             assert re.search(rf"^{rule}\s+{estimator}\s+ok\b", text, flags=re.M), (rule, estimator, text)
+    for rule in (r for r in RULES if RULES[r].mode_update is not None):
+        assert re.search(rf"^{rule}: largest deviation from the ODE", text, flags=re.M), (rule, text)
     assert "rflo: loss" in text and "notebook ran in" in text
     print(f"tutorial notebook: {seconds:.1f} s")
 
