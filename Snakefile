@@ -7,6 +7,7 @@ from pathlib import Path
 
 from snakemake.utils import min_version, validate
 
+from linrnn.core.rules import RULES, ode_rules as registered_ode_rules
 from linrnn.pipeline.config_check import check_config
 
 min_version("9.0")
@@ -29,7 +30,7 @@ include: "workflow/rules/common.smk"
 
 wildcard_constraints:
     experiment="[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*",
-    learner="bptt|tbptt|rflo|eprop",
+    learner="|".join(RULES),
     estimator="expected|sampled",
     seed="[0-9]+",
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from linrnn.core import modes, theory
+from linrnn.core.rules import ode_rules
 
 SETTINGS = [
     ("bptt", {}),
@@ -268,7 +269,7 @@ def test_rflo_detour_brief_configuration():
     a = b), and ab = a² ≥ 0 never reaches c = −1, so it falls onto the saddle a = b = 0.
     """
     t = np.linspace(0, 40, 401)
-    out = {r: modes.integrate_modes(r, 1.0, 1.0, 0.6, 1.0, -1.0, 0.5, t, a_hat=-0.5, w_hat=0.0) for r in modes.RULES}
+    out = {r: modes.integrate_modes(r, 1.0, 1.0, 0.6, 1.0, -1.0, 0.5, t, a_hat=-0.5, w_hat=0.0) for r in ode_rules()}
     rflo = out["rflo"]
     assert rflo["status"] == "ok" and rflo["a"][-1, 0] < 0 and rflo["loss"][-1] < 1e-8
     assert np.max(np.abs(rflo["w"])) > 0.9
@@ -286,7 +287,7 @@ def test_rflo_detour_to_the_opposite_branch():
     nearest branch (a > 0); RFLO's s > 0 branch is unstable (â s < 0), so it crosses to a < 0
     and takes far longer."""
     t = np.linspace(0, 100, 2001)
-    res = {r: modes.integrate_modes(r, 1.0, 1.0, 0.6, 1.0, 1.0, 0.8, t, a_hat=-0.1, w_hat=0.5) for r in modes.RULES}
+    res = {r: modes.integrate_modes(r, 1.0, 1.0, 0.6, 1.0, 1.0, 0.8, t, a_hat=-0.1, w_hat=0.5) for r in ode_rules()}
     times = {r: theory.convergence_time(o["t"], o["loss"], 1e-6) for r, o in res.items()}
     for r in ("bptt", "tbptt"):
         assert res[r]["status"] == "ok" and res[r]["a"][-1, 0] > 0

@@ -4,7 +4,6 @@ import json
 
 from linrnn.pipeline.codehash import code_hash
 
-RULES_WITH_ODE = ("bptt", "tbptt", "rflo")
 TABLES = ("loss", "modes", "alignment", "spectra", "runs")
 FIGURES = ("validation", "low_rank", "reliability")
 OPTIONAL_FIGURES = ("sequence_loss",)
@@ -87,12 +86,12 @@ def figure_slice(name):
 # ------------------------------------------------------------------ experiment contents
 
 
-def ode_rules(name):
+def ode_learners(name):
     """Rules with a per-mode ODE, when the experiment asks for it (aligned teacher only)."""
     exp = experiment(name)
     if not exp.get("ode") or exp["teacher"]["kind"] != "aligned":
         return []
-    return [r for r in exp["rules"] if r in RULES_WITH_ODE]
+    return [r for r in exp["rules"] if r in registered_ode_rules()]
 
 
 def run_files(name):
@@ -107,7 +106,7 @@ def run_files(name):
 
 def ode_files(name):
     seeds = experiment(name)["seeds"]
-    return [ODE.format(experiment=name, learner=r, seed=s) for r in ode_rules(name) for s in seeds]
+    return [ODE.format(experiment=name, learner=r, seed=s) for r in ode_learners(name) for s in seeds]
 
 
 def init_files(name):

@@ -39,7 +39,7 @@ rule integrate_ode:
     benchmark:
         BENCH.format(name="integrate_ode/{experiment}/{learner}/seed{seed}")
     wildcard_constraints:
-        learner="bptt|tbptt|rflo",
+        learner="|".join(registered_ode_rules()),
     conda:
         CONDA_ENV
     resources:

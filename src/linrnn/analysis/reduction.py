@@ -13,6 +13,7 @@ import numpy as np
 
 from linrnn.core.model import RNN, Teacher, feedback_projection, hidden_basis, mode_projection
 from linrnn.core.modes import integrate_modes
+from linrnn.core.rules import get_rule
 
 
 def mode_state(rnn: RNN, teacher: Teacher, hidden: str = "student", R=None) -> dict:
@@ -37,7 +38,8 @@ def ode_from_state(
     hidden: str = "student",
 ) -> dict:
     """Integrate the per-mode ODE from the modes of `rnn` at time t_eval[0] (learning time)."""
-    s = mode_state(rnn, teacher, hidden, R if rule == "rflo" else None)
+    reads_feedback = "a_hat" in get_rule(rule).modes.params  # â read from R in the same basis
+    s = mode_state(rnn, teacher, hidden, R if reads_feedback else None)
     t_eval = np.asarray(t_eval, dtype=float)
     out = integrate_modes(
         rule,

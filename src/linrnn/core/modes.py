@@ -24,11 +24,9 @@ import math
 import numbers
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
 from linrnn.core.validation import check_finite, check_unit_interval
 
-RULES = ("bptt", "tbptt", "rflo")
 W_BOUND = 1.0 - 1e-6  # integration stops when some |w| reaches this (T→∞ forms need |w| < 1)
 DIVERGENCE_BOUND = 1e6  # integration stops when some |a| or |b| reaches this
 
@@ -36,9 +34,18 @@ DIVERGENCE_BOUND = 1e6  # integration stops when some |a| or |b| reaches this
 # ---------------------------------------------------------------- argument checks
 
 
+def ode_rule(rule: str):
+    """The registered Rule called ``rule``, if it has a per-mode ODE (ValueError otherwise)."""
+    from linrnn.core.rules import ode_rules
+
+    table = ode_rules()
+    if rule not in table:
+        raise ValueError(f"rule must be one of {tuple(table)} (the rules with a per-mode ODE), got {rule!r}")
+    return table[rule]
+
+
 def check_rule(rule: str) -> str:
-    if rule not in RULES:
-        raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
+    ode_rule(rule)
     return rule
 
 
@@ -149,30 +156,121 @@ def rflo_mode_update(a, b, w, a_star, b_star, w_star, a_hat, w_hat):
     return da, db, dw
 
 
+# ---------------------------------------------------------------- Jacobians ∂Δ/∂(a, b, w)
+# Differentiated by hand from the updates above; tests compare them with finite differences.
+# With c = a* b*, P = 1/(1 − w²), Q = 1/(1 − w w*).
+
+
+def _readout_jacobian_row(J, a, b, w, ws, c):
+    """Row Δa = a b² P − b c Q, common to all rules."""
+    P, Q = 1.0 / (1.0 - w**2), 1.0 / (1.0 - w * ws)
+    dP, dQ = 2.0 * w * P**2, ws * Q**2
+    J[..., 0, 0] = b**2 * P
+    J[..., 0, 1] = 2.0 * a * b * P - c * Q
+    J[..., 0, 2] = a * b**2 * dP - b * c * dQ
+
+
+def tbptt_mode_jacobian(a, b, w, a_star, b_star, w_star, tau=1):
+    """∂Δ/∂θ of τ-step truncated BPTT (τ = ∞: BPTT), shape (..., 3, 3):
+    Δb = a² b S0(w²) − a c S0(w w*), Δw = a² b² w S1(w²) − a b c w* S1(w w*)."""
+    check_tau(tau)
+    a, b, w, ws, c = np.broadcast_arrays(
+        *(np.asarray(v, dtype=float) for v in (a, b, w, w_star, np.multiply(a_star, b_star)))
+    )
+    J = np.empty(a.shape + (3, 3))
+    _readout_jacobian_row(J, a, b, w, ws, c)
+    x, y = w**2, w * ws
+    s0x, s0y, s1x, s1y = geom_s0(x, tau), geom_s0(y, tau), geom_s1(x, tau), geom_s1(y, tau)
+    J[..., 1, 0] = 2.0 * a * b * s0x - c * s0y
+    J[..., 1, 1] = a**2 * s0x
+    J[..., 1, 2] = 2.0 * a**2 * b * w * geom_s0_prime(x, tau) - a * c * ws * geom_s0_prime(y, tau)
+    J[..., 2, 0] = 2.0 * a * b**2 * w * s1x - b * c * ws * s1y
+    J[..., 2, 1] = 2.0 * a**2 * b * w * s1x - a * c * ws * s1y
+    J[..., 2, 2] = a**2 * b**2 * (s1x + 2.0 * x * geom_s1_prime(x, tau)) - a * b * c * ws**2 * geom_s1_prime(y, tau)
+    return J
+
+
+def bptt_mode_jacobian(a, b, w, a_star, b_star, w_star):
+    """∂Δ/∂θ of BPTT: the truncated form with τ = ∞."""
+    return tbptt_mode_jacobian(a, b, w, a_star, b_star, w_star, tau=math.inf)
+
+
+def rflo_mode_jacobian(a, b, w, a_star, b_star, w_star, a_hat=1.0, w_hat=0.0):
+    """∂Δ/∂θ of RFLO, shape (..., 3, 3): Δb = â a b G − â c G0, Δw = â a b² w H − â b c w* K with
+    G = 1/(1 − ŵ w), G0 = 1/(1 − ŵ w*), H = G P, K = G0 Q."""
+    a, b, w, ws, c, ah, wh = np.broadcast_arrays(
+        *(np.asarray(v, dtype=float) for v in (a, b, w, w_star, np.multiply(a_star, b_star), a_hat, w_hat))
+    )
+    J = np.empty(a.shape + (3, 3))
+    _readout_jacobian_row(J, a, b, w, ws, c)
+    P, Q = 1.0 / (1.0 - w**2), 1.0 / (1.0 - w * ws)
+    dP, dQ = 2.0 * w * P**2, ws * Q**2
+    G, G0 = 1.0 / (1.0 - wh * w), 1.0 / (1.0 - wh * ws)
+    H = G * P
+    dH = wh * G**2 * P + G * dP
+    K = G0 * Q
+    dK = G0 * dQ
+    J[..., 1, 0] = ah * b * G
+    J[..., 1, 1] = ah * a * G
+    J[..., 1, 2] = ah * a * b * wh * G**2
+    J[..., 2, 0] = ah * b**2 * w * H
+    J[..., 2, 1] = 2.0 * ah * a * b * w * H - ah * c * ws * K
+    J[..., 2, 2] = ah * a * b**2 * (H + w * dH) - ah * b * c * ws * dK
+    return J
+
+
+# ---------------------------------------------------------------- closed forms on M* (SPEC §3.2)
+# (tr, det) of μ = eigenvalues of ∂Δ/∂θ transverse to the optimal manifold at (s, c/s, w*), with
+# D = 1 − w*², E = 1 − ŵ w*, q = c²/s² + s². Kept apart from the Jacobians so the two paths can
+# be compared.
+
+
+def bptt_trace_det(s, c, w_star):
+    s = np.asarray(s, dtype=float)
+    D, q = 1.0 - w_star**2, c**2 / s**2 + s**2
+    return q / D + c**2 * (1 + w_star**2) / D**3, q * c**2 / D**4
+
+
+def tbptt_trace_det(s, c, w_star, tau=1):
+    """τ = 1 only (the form SPEC §3.2 gives)."""
+    if tau != 1:
+        raise ValueError(f"the closed form is for tau = 1, got {tau!r}")
+    s = np.asarray(s, dtype=float)
+    D, q = 1.0 - w_star**2, c**2 / s**2 + s**2
+    return c**2 / (s**2 * D) + s**2 + c**2 / D**2, c**2 * q / D**2
+
+
+def rflo_trace_det(s, c, w_star, a_hat=1.0, w_hat=0.0):
+    s = np.asarray(s, dtype=float)
+    D, E = 1.0 - w_star**2, 1.0 - w_hat * w_star
+    tr = c**2 / (s**2 * D) + a_hat * s / E + a_hat * c**2 * (D + w_star**2 * E) / (s * E**2 * D**2)
+    det = a_hat * c**2 * (c**2 + a_hat * s**3) / (E**2 * D**2 * s**3)
+    return tr, det
+
+
+# ---------------------------------------------------------------- dispatch through the registry
+
+
 def mode_update(rule, a, b, w, a_star, b_star, w_star, *, tau=1, a_hat=1.0, w_hat=0.0):
-    """Dispatch to the rule's per-mode update Δ = (Δa, Δb, Δw) (SPEC §2.2)."""
+    """The registered rule's per-mode update Δ = (Δa, Δb, Δw) (SPEC §2.2); each rule reads only
+    its own options (``Rule.mode_params``)."""
     check_arguments(rule, a_star, b_star, w_star, tau=tau, a_hat=a_hat, w_hat=w_hat)
-    return _update(rule, a, b, w, a_star, b_star, w_star, tau, a_hat, w_hat)
+    return ode_rule(rule).mode_update(a, b, w, a_star, b_star, w_star, tau=tau, a_hat=a_hat, w_hat=w_hat)
+
+
+PARAMETER_CHECKS = {
+    "tau": lambda v: check_tau(v),
+    "a_hat": lambda v: check_finite("a_hat", v),
+    "w_hat": lambda v: check_unit_interval("w_hat", v),
+}
 
 
 def check_arguments(rule, a_star, b_star, w_star, *, tau=1, a_hat=1.0, w_hat=0.0) -> None:
-    """Validate a rule name, a teacher and the rule's own settings (ValueError otherwise)."""
-    check_rule(rule)
+    """Validate a rule name, a teacher and the options the rule reads (ValueError otherwise)."""
+    r = ode_rule(rule)
     check_teacher(a_star, b_star, w_star)
-    if rule == "tbptt":
-        check_tau(tau)
-    if rule == "rflo":
-        check_unit_interval("w_hat", w_hat)
-        check_finite("a_hat", a_hat)
-
-
-def _update(rule, a, b, w, a_star, b_star, w_star, tau, a_hat, w_hat):
-    """mode_update without the argument checks (for inner loops)."""
-    if rule == "bptt":
-        return bptt_mode_update(a, b, w, a_star, b_star, w_star)
-    if rule == "tbptt":
-        return tbptt_mode_update(a, b, w, a_star, b_star, w_star, tau=tau)
-    return rflo_mode_update(a, b, w, a_star, b_star, w_star, a_hat, w_hat)
+    for name, value in r.mode_params(tau=tau, a_hat=a_hat, w_hat=w_hat).items():
+        PARAMETER_CHECKS[name](value)
 
 
 def mode_field(rule, a, b, w, a_star, b_star, w_star, *, tau=1, a_hat=1.0, w_hat=0.0):
@@ -251,7 +349,10 @@ def integrate_modes(
     holding: the run stops there and t holds only the times reached); "diverged" (|a| or |b|
     reached 1e6); "failed" (solver error, see message).
     """
+    from scipy.integrate import solve_ivp
+
     check_arguments(rule, a_star, b_star, w_star, tau=tau, a_hat=a_hat, w_hat=w_hat)
+    update = ode_rule(rule).modes.update
     a0, b0, w0, a_star, b_star, w_star, a_hat = (
         np.atleast_1d(np.asarray(v, dtype=float))
         for v in np.broadcast_arrays(a0, b0, w0, a_star, b_star, w_star, a_hat)
@@ -263,10 +364,11 @@ def integrate_modes(
     if t_eval.ndim != 1 or t_eval.size < 1 or t_eval[0] < 0 or np.any(np.diff(t_eval) <= 0):
         raise ValueError("t_eval must be a non-empty, strictly increasing 1-D array of times ≥ 0")
     k = a0.size
+    params = ode_rule(rule).mode_params(tau=tau, a_hat=a_hat, w_hat=w_hat)
 
     def rhs(t, y):
         a, b, w = y[:k], y[k : 2 * k], y[2 * k :]
-        return -np.concatenate(_update(rule, a, b, w, a_star, b_star, w_star, tau, a_hat, w_hat))
+        return -np.concatenate(update(a, b, w, a_star, b_star, w_star, **params))
 
     y0 = np.concatenate([a0, b0, w0])
     sol = solve_ivp(

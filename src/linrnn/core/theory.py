@@ -15,20 +15,15 @@ rate of a stable point is −max Re λ over the two transverse eigenvalues (= mi
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 from scipy.optimize import least_squares
 
 from linrnn.core import modes
-from linrnn.core.modes import (
-    check_arguments,
-    geom_s0,
-    geom_s0_prime,
-    geom_s1,
-    geom_s1_prime,
-    mode_field,
-)
+from linrnn.core.modes import check_arguments, mode_field, ode_rule
+from linrnn.core.rules.base import MODE_PARAMETERS
 
 CLASSES = ("stable node", "stable spiral", "saddle", "unstable", "marginal")
 CLASS_CODES = {name: i for i, name in enumerate(CLASSES)}
@@ -54,8 +49,9 @@ def nonoptimal_manifold(w):
 
 
 def has_nonoptimal_manifold(rule: str) -> bool:
-    """bptt and tbptt have M0; rflo does not (Δb = −â c/(1 − ŵ w*) ≠ 0 at a = b = 0)."""
-    return rule in ("bptt", "tbptt")
+    """Whether the rule's per-mode ODE has M0 (``ModeDynamics.has_nonoptimal_manifold``): bptt
+    and tbptt do; rflo does not (Δb = −â c/(1 − ŵ w*) ≠ 0 at a = b = 0)."""
+    return ode_rule(rule).modes.has_nonoptimal_manifold
 
 
 def stationary_manifolds(rule, a_star, b_star, w_star, s, w_grid, **rule_kw):
@@ -83,48 +79,10 @@ def stationary_manifolds(rule, a_star, b_star, w_star, s, w_grid, **rule_kw):
 
 
 def update_jacobian(rule, a, b, w, a_star, b_star, w_star, *, tau=1, a_hat=1.0, w_hat=0.0):
-    """∂Δ/∂(a, b, w), shape (..., 3, 3), rows Δa, Δb, Δw (SPEC §2.2 differentiated by hand).
-
-    With c = a* b*, P = 1/(1 − w²), Q = 1/(1 − w w*):
-      Δa = a b² P − b c Q  (all rules);
-      bptt/tbptt: Δb = a² b S0(w²) − a c S0(w w*), Δw = a² b² w S1(w²) − a b c w* S1(w w*);
-      rflo: Δb = â a b/(1 − ŵ w) − â c/(1 − ŵ w*),
-            Δw = â a b² w H(w) − â b c w* K(w), H = 1/((1 − ŵ w)(1 − w²)),
-            K = 1/((1 − ŵ w*)(1 − w w*)).
-    """
+    """∂Δ/∂(a, b, w), shape (..., 3, 3), rows Δa, Δb, Δw: the rule's hand-derived Jacobian
+    (``ModeDynamics.jacobian``, e.g. ``modes.tbptt_mode_jacobian``, ``modes.rflo_mode_jacobian``)."""
     check_arguments(rule, a_star, b_star, w_star, tau=tau, a_hat=a_hat, w_hat=w_hat)
-    tau = math.inf if rule == "bptt" else tau
-    a, b, w, ws, c, ah, wh = np.broadcast_arrays(
-        *(np.asarray(v, dtype=float) for v in (a, b, w, w_star, np.multiply(a_star, b_star), a_hat, w_hat))
-    )
-    J = np.empty(a.shape + (3, 3))
-    P, Q = 1.0 / (1.0 - w**2), 1.0 / (1.0 - w * ws)
-    dP, dQ = 2.0 * w * P**2, ws * Q**2
-    J[..., 0, 0] = b**2 * P
-    J[..., 0, 1] = 2.0 * a * b * P - c * Q
-    J[..., 0, 2] = a * b**2 * dP - b * c * dQ
-    if rule == "rflo":
-        G, G0 = 1.0 / (1.0 - wh * w), 1.0 / (1.0 - wh * ws)
-        H = G * P
-        dH = wh * G**2 * P + G * dP
-        K = G0 * Q
-        dK = G0 * dQ
-        J[..., 1, 0] = ah * b * G
-        J[..., 1, 1] = ah * a * G
-        J[..., 1, 2] = ah * a * b * wh * G**2
-        J[..., 2, 0] = ah * b**2 * w * H
-        J[..., 2, 1] = 2.0 * ah * a * b * w * H - ah * c * ws * K
-        J[..., 2, 2] = ah * a * b**2 * (H + w * dH) - ah * b * c * ws * dK
-        return J
-    x, y = w**2, w * ws
-    s0x, s0y, s1x, s1y = geom_s0(x, tau), geom_s0(y, tau), geom_s1(x, tau), geom_s1(y, tau)
-    J[..., 1, 0] = 2.0 * a * b * s0x - c * s0y
-    J[..., 1, 1] = a**2 * s0x
-    J[..., 1, 2] = 2.0 * a**2 * b * w * geom_s0_prime(x, tau) - a * c * ws * geom_s0_prime(y, tau)
-    J[..., 2, 0] = 2.0 * a * b**2 * w * s1x - b * c * ws * s1y
-    J[..., 2, 1] = 2.0 * a**2 * b * w * s1x - a * c * ws * s1y
-    J[..., 2, 2] = a**2 * b**2 * (s1x + 2.0 * x * geom_s1_prime(x, tau)) - a * b * c * ws**2 * geom_s1_prime(y, tau)
-    return J
+    return ode_rule(rule).mode_jacobian(a, b, w, a_star, b_star, w_star, tau=tau, a_hat=a_hat, w_hat=w_hat)
 
 
 def jacobian(rule, a, b, w, a_star, b_star, w_star, *, tau=1, a_hat=1.0, w_hat=0.0):
@@ -240,23 +198,14 @@ def manifold_spectrum(rule, s, a_star, b_star, w_star, *, manifold="optimal", ta
     )
 
 
-def spec_trace_det(rule, s, c, w_star, *, a_hat=1.0, w_hat=0.0):
-    """SPEC §3.2 closed forms (tr, det) of μ = eigenvalues of ∂Δ/∂θ on M* (τ = 1 for tbptt).
-
-    D = 1 − w*², E = 1 − ŵ w*, q = c²/s² + s².  Kept separate from the Jacobian code so the two
-    paths can be compared.
-    """
-    s = np.asarray(s, dtype=float)
-    D, E, q = 1.0 - w_star**2, 1.0 - w_hat * w_star, c**2 / s**2 + s**2
-    if rule == "bptt":
-        return q / D + c**2 * (1 + w_star**2) / D**3, q * c**2 / D**4
-    if rule == "tbptt":
-        return c**2 / (s**2 * D) + s**2 + c**2 / D**2, c**2 * q / D**2
-    if rule == "rflo":
-        tr = c**2 / (s**2 * D) + a_hat * s / E + a_hat * c**2 * (D + w_star**2 * E) / (s * E**2 * D**2)
-        det = a_hat * c**2 * (c**2 + a_hat * s**3) / (E**2 * D**2 * s**3)
-        return tr, det
-    raise ValueError(f"rule must be one of ('bptt', 'tbptt', 'rflo'), got {rule!r}")
+def spec_trace_det(rule, s, c, w_star, *, tau=1, a_hat=1.0, w_hat=0.0):
+    """SPEC §3.2 closed forms (tr, det) of μ = eigenvalues of ∂Δ/∂θ on M* (the rule's
+    ``ModeDynamics.trace_det``, e.g. ``modes.rflo_trace_det``; τ = 1 for tbptt). Kept separate
+    from the Jacobian code so the two paths can be compared."""
+    r = ode_rule(rule)
+    if r.modes.trace_det is None:
+        raise ValueError(f"rule {rule!r} has no closed-form trace and determinant on M*")
+    return r.modes.trace_det(s, c, w_star, **r.mode_params(tau=tau, a_hat=a_hat, w_hat=w_hat))
 
 
 # ---------------------------------------------------------------- fixed-point search
@@ -586,22 +535,18 @@ CONVERGENCE_COLUMN_DOCS = {
 
 
 def rule_settings(rules, *, taus=(1,), a_hats=(1.0,), w_hats=(0.0,)):
-    """(rule, kwargs, tau, a_hat, w_hat) for bptt, tbptt per τ and rflo per (â, ŵ); the last
-    three are the table values (inf/nan where they do not apply)."""
+    """(rule, kwargs, tau, a_hat, w_hat) for every setting of the options each rule reads (the
+    product of the given lists over ``ModeDynamics.params``, e.g. tbptt per τ, rflo per (â, ŵ));
+    the last three are the table values (``Rule.setting_values``: the value read or fixed by the
+    rule, nan where it does not apply)."""
+    grid = {"tau": [int(t) for t in taus], "a_hat": [float(a) for a in a_hats], "w_hat": [float(w) for w in w_hats]}
     out = []
     for rule in rules:
-        if rule == "bptt":
-            out.append(("bptt", {}, math.inf, math.nan, math.nan))
-        elif rule == "tbptt":
-            out += [("tbptt", {"tau": int(t)}, float(t), math.nan, math.nan) for t in taus]
-        elif rule == "rflo":
-            out += [
-                ("rflo", {"a_hat": float(ah), "w_hat": float(wh)}, math.nan, float(ah), float(wh))
-                for ah in a_hats
-                for wh in w_hats
-            ]
-        else:
-            raise ValueError(f"rule must be one of ('bptt', 'tbptt', 'rflo'), got {rule!r}")
+        r = ode_rule(rule)
+        for values in itertools.product(*(grid[p] for p in r.modes.params)):
+            kw = dict(zip(r.modes.params, values, strict=True))
+            reported = r.setting_values(**kw)
+            out.append((rule, kw, *(reported[p] for p in MODE_PARAMETERS)))
     return out
 
 
@@ -654,15 +599,13 @@ def convergence_rows(cases, rules, *, tau=1, t_end=120.0, n_t=6001, loss_tol=1e-
     for case in cases:
         teacher, init = tuple(case["teacher"]), tuple(case["init"])
         for rule in rules:
-            kw = {"tau": tau} if rule == "tbptt" else {}
-            if rule == "rflo":
-                kw = {"a_hat": case["a_hat"], "w_hat": case["w_hat"]}
+            kw = ode_rule(rule).mode_params(tau=tau, a_hat=case["a_hat"], w_hat=case["w_hat"])
             summary = convergence_summary(rule, init, teacher, t_end, n_t=n_t, loss_tol=loss_tol, **kw)
             row = dict(case=case["name"], rule=rule)
             row.update(zip(("a_star", "b_star", "w_star"), map(float, teacher), strict=True))
             row.update(zip(("a0", "b0", "w0"), map(float, init), strict=True))
-            row["a_hat"] = float(case["a_hat"]) if rule == "rflo" else math.nan
-            row["w_hat"] = float(case["w_hat"]) if rule == "rflo" else math.nan
+            row["a_hat"] = float(case["a_hat"]) if "a_hat" in kw else math.nan
+            row["w_hat"] = float(case["w_hat"]) if "w_hat" in kw else math.nan
             row.update(summary)
             rows.append(row)
     return rows

@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 from linrnn.analysis import locality as lc
-from linrnn.core.rules import RuleOptions
+from linrnn.core.rules import RuleOptions, get_rule
 from linrnn.core.rules import credit as cr
 from linrnn.figures.style import FULL_WIDTH, use_style
 from linrnn.pipeline.io import select
@@ -94,17 +94,18 @@ def figure_locality_map(tables: Mapping, cfg: Mapping):
     rates = lc.rate_curves(ode_cells, s, r["c"], r["w_star"], rate_opts)
     ax_r = fig.add_subplot(grid[1, :3])
     ax_q = fig.add_subplot(grid[1, 3:])
+    ref = next(n for n in ode_cells if get_rule(n).gradient)  # the exact gradient: BPTT
     for name in ode_cells:
         cell = cr.CELLS_BY_NAME[name]
-        style = dict(color=cell.colour, lw=2.2 if name == "bptt" else 1.2, ls="-" if cell.spatial.varies else "--")
+        style = dict(color=cell.colour, lw=2.2 if name == ref else 1.2, ls="-" if cell.spatial.varies else "--")
         ax_r.plot(s, rates[name], label=cell.label, **style)
-        if name != "bptt":
-            ax_q.plot(s, rates[name] / rates["bptt"], **style)
+        if name != ref:
+            ax_q.plot(s, rates[name] / rates[ref], **style)
     for ax in (ax_r, ax_q):
         ax.set_yscale("log")
         ax.set_xlabel("$s = a$ on the optimal manifold $(s, c/s, w^*)$")
         ax.axvline(0.0, color="0.6", lw=0.6)
-    ax_q.axhline(1.0, color=cr.CELLS_BY_NAME["bptt"].colour, lw=1.0)
+    ax_q.axhline(1.0, color=cr.CELLS_BY_NAME[ref].colour, lw=1.0)
     ax_r.set_ylabel("rate $-\\max\\,\\mathrm{Re}\\,\\lambda$")
     ax_q.set_ylabel("rate / BPTT rate")
     ax_r.set_title("asymptotic rate along $M^*$ (gaps: unstable)")

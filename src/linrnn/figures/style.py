@@ -13,15 +13,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from linrnn.core.rules import get_rule  # noqa: E402
 from linrnn.pipeline.io import atomic_target  # noqa: E402
 
-RULE_COLORS = {
-    "bptt": "#1f4e9c",
-    "tbptt": "#e08a1e",
-    "rflo": "#2a9d4b",
-    "eprop": "#9b3fb5",
-}
-RULE_LABELS = {"bptt": "BPTT", "tbptt": "tBPTT", "rflo": "RFLO", "eprop": "e-prop"}
 OPTIMAL_COLOR = "cyan"
 NONOPTIMAL_COLOR = "red"
 
@@ -50,11 +44,23 @@ def use_style() -> None:
 
 
 def rule_color(rule: str) -> str:
-    return RULE_COLORS.get(rule, "0.3")
+    """The registered rule's colour (``Rule.color``)."""
+    return get_rule(rule).color
 
 
 def rule_label(rule: str) -> str:
-    return RULE_LABELS.get(rule, rule)
+    """The registered rule's name in figures (``Rule.label``)."""
+    return get_rule(rule).label
+
+
+SETTING_SYMBOLS = {"tau": "τ", "a_hat": "â", "w_hat": "ŵ"}
+
+
+def setting_label(rule: str, settings) -> str:
+    """The per-mode options a rule reads, as figure text: "τ=1", "â=1, ŵ=0.5" ("" if none)."""
+    r = get_rule(rule)
+    params = r.mode_params(**settings) if r.has_ode else {}
+    return ", ".join(f"{SETTING_SYMBOLS[p]}={v:g}" for p, v in params.items())
 
 
 def save_figure(fig, paths) -> None:

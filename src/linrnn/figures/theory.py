@@ -21,6 +21,7 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 
 from linrnn.core import modes, theory
+from linrnn.core.rules import get_rule
 from linrnn.figures.style import (
     FULL_WIDTH,
     NONOPTIMAL_COLOR,
@@ -28,6 +29,7 @@ from linrnn.figures.style import (
     rule_color,
     rule_label,
     save_figure,
+    setting_label,
     use_style,
 )
 
@@ -42,12 +44,9 @@ CLASS_COLORS = {
 
 
 def _rule_kw(rule, settings):
-    """The keyword arguments of one rule from a settings dict (tau, a_hat, w_hat)."""
-    if rule == "tbptt":
-        return {"tau": settings.get("tau", 1)}
-    if rule == "rflo":
-        return {"a_hat": settings.get("a_hat", 1.0), "w_hat": settings.get("w_hat", 0.0)}
-    return {}
+    """The keyword arguments of one rule from a settings dict (tau, a_hat, w_hat): the options
+    the rule reads (``Rule.mode_params``)."""
+    return get_rule(rule).mode_params(**settings)
 
 
 def _s_grid(s_min, s_max, n):
@@ -155,12 +154,8 @@ def plot_manifold_structure(data, paths):
         ax.set_zlabel("w")
         ax.set_zlim(-1, 1)
         ax.view_init(elev=22, azim=-55)
-        title = rule_label(rule)
-        if rule == "tbptt":
-            title += f" (τ={d['kw']['tau']})"
-        if rule == "rflo":
-            title += f" (â={d['kw']['a_hat']:g}, ŵ={d['kw']['w_hat']:g})"
-        ax.set_title(title)
+        setting = setting_label(rule, d["kw"])
+        ax.set_title(rule_label(rule) + (f" ({setting})" if setting else ""))
         if k == 0:
             ax.plot([], [], color="0.3", ls="--", label="unstable stretch")
             ax.plot([], [], "kx", ls="none", label="trajectory end")
@@ -316,9 +311,12 @@ def plot_rates(data, paths):
     axes[0, 0].set_ylabel("rate  −max Re λ")
     axes[0, 0].plot([], [], color="0.3", ls="--", label="unstable")
     axes[0, 0].legend(frameon=False)
-    st = data["settings"]
-    rflo = f"RFLO â={st.get('a_hat', 1.0):g}, ŵ={st.get('w_hat', 0.0):g}"
-    fig.suptitle(f"Asymptotic convergence rates along M* (tBPTT τ={st.get('tau', 1)}, {rflo})")
+    settings = [
+        f"{rule_label(r)} {setting_label(r, data['settings'])}"
+        for r in data["rules"]
+        if setting_label(r, data["settings"])
+    ]
+    fig.suptitle(f"Asymptotic convergence rates along M* ({', '.join(settings)})")
     fig.tight_layout()
     save_figure(fig, paths)
 
@@ -403,8 +401,7 @@ def plot_detour(data, paths):
     axes[2].set(xlabel="learning time ηk", ylabel="loss", title="loss (dotted: convergence time)")
     axes[2].set_ylim(bottom=data["loss_tol"] * 1e-6)
     axes[2].legend(frameon=False)
-    st_ = data["settings"]
-    fb = f"â={st_.get('a_hat', 1.0):g}, ŵ={st_.get('w_hat', 0.0):g}"
+    fb = setting_label("rflo", data["settings"])
     fig.suptitle(f"RFLO detour (a*={a_s:g}, b*={b_s:g}, w*={w_s:g}, {fb}); M* dashed where RFLO-unstable")
     fig.tight_layout()
     save_figure(fig, paths)

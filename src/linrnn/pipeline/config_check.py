@@ -3,7 +3,10 @@
 Two layers: the JSON Schema (workflow/schemas/config.schema.yaml, 2020-12), whose errors are
 rewritten as "<key path>: <problem>. Fix: <what the schema allows>", and the checks a schema
 cannot express: the number of teacher modes (k ≤ min(n, d, o), SPEC §1.2), feedback mode values
-(≤ k), aligned-student mode counts, and figures that reference experiments.
+(≤ k), aligned-student mode counts, and figures that reference experiments. Rule names are not
+written in the schema: ``registry_schema`` fills the registry's names (linrnn.core.rules) in as
+the enums of ``$defs.rule`` and ``$defs.ode_rule``, so a newly registered rule is accepted with no
+schema edit, and the ``theory.rules`` list is checked against the rules with a per-mode ODE.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from pathlib import Path
 import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
+
+from linrnn.core.rules import RULES, ode_rules
 
 
 class ConfigError(ValueError):
@@ -64,6 +69,19 @@ def _schema_message(err: ValidationError) -> str:
     if err.validator == "pattern" and err.validator_value and err.path == err.relative_path:
         return f"{where}: {err.message}. Fix: use a name matching {err.validator_value}"
     return f"{where}: {err.message}. Fix: set it to {_allowed(err.schema)}"
+
+
+def registry_schema(schema: Mapping) -> dict:
+    """A copy of the config schema with the registry's rule names as the enums of
+    ``$defs.rule`` (every rule) and ``$defs.ode_rule`` (rules with a per-mode ODE)."""
+    out = dict(schema)
+    defs = {k: dict(v) for k, v in schema.get("$defs", {}).items()}
+    if "rule" in defs:
+        defs["rule"]["enum"] = list(RULES)
+    if "ode_rule" in defs:
+        defs["ode_rule"]["enum"] = list(ode_rules())
+    out["$defs"] = defs
+    return out
 
 
 def schema_problems(config: Mapping, schema: Mapping) -> list[str]:
@@ -133,6 +151,13 @@ def semantic_problems(config: Mapping) -> list[str]:
                 f"{where}.teacher.kind: an aligned student or feedback needs an aligned teacher."
                 " Fix: set teacher.kind: aligned, or init.kind/feedback.kind: random"
             )
+    theory_rules = config.get("theory", {}).get("rules", [])
+    for i, rule in enumerate(theory_rules if isinstance(theory_rules, list) else []):
+        if rule not in ode_rules():
+            problems.append(
+                f"theory.rules.{i}: '{rule}' is not a registered rule with a per-mode ODE."
+                f" Fix: use one of {', '.join(ode_rules())}"
+            )
     for where, name in _referenced_experiments(config.get("figures", {})):
         if name not in experiments:
             close = difflib.get_close_matches(name, list(experiments), n=1)
@@ -145,6 +170,7 @@ def check_config(config: Mapping, schema_path: str | Path) -> None:
     """Raise ConfigError listing every problem; return None for a valid config."""
     # libyaml when available: the schema is read on every Snakemake start (rerun latency)
     schema = yaml.load(Path(schema_path).read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    schema = registry_schema(schema)
     problems = schema_problems(config, schema)
     if not problems:
         problems = semantic_problems(config)

@@ -1,24 +1,40 @@
-"""Registry of learning rules. Adding a rule: one module defining RULE, one line below.
+"""The registry of learning rules: the one place that knows which rules exist.
 
-The paper's four rules have their own modules; the other cells of the locality map
-(docs/locality.md) are compositions of a spatial and a temporal credit (`rules.credit`).
+Adding a rule: one module defining ``RULE`` (a ``linrnn.core.rules.base.Rule``) and one line in
+``RULES`` below. Training, the per-mode ODEs, theory, figures, claims, the config checks and the
+Snakefile's wildcard constraints all read this dict; tests/test_registry.py runs the generic
+checks over every entry. The paper's four rules have their own modules; the other cells of the
+locality map (docs/locality.md) are compositions of a spatial and a temporal credit
+(``rules.credit.compose``).
 """
 
 from __future__ import annotations
 
 from linrnn.core.rules import bptt, credit, eprop, rflo, tbptt
-from linrnn.core.rules.base import Rule, RuleOptions
+from linrnn.core.rules.base import ModeDynamics, Rule, RuleOptions
 
 PAPER_RULES = (bptt.RULE, tbptt.RULE, rflo.RULE, eprop.RULE)
 MAP_RULES = tuple(credit.compose(credit.CELLS_BY_NAME[name]) for name in ("fa_bptt", "fa_tbptt", "rflo_a", "snap1"))
-RULES: dict[str, Rule] = {r.name: r for r in PAPER_RULES + MAP_RULES}
+RULES: dict[str, Rule] = {
+    rule.name: rule
+    for rule in (
+        *PAPER_RULES,
+        *MAP_RULES,
+    )
+}
 
 
 def get_rule(name: str) -> Rule:
+    """The registered rule called ``name`` (ValueError naming the valid rules otherwise)."""
     try:
         return RULES[name]
     except KeyError:
         raise ValueError(f"unknown rule {name!r}; valid rules: {sorted(RULES)}") from None
 
 
-__all__ = ["RULES", "Rule", "RuleOptions", "get_rule"]
+def ode_rules() -> dict[str, Rule]:
+    """The registered rules with a per-mode ODE (data-aligned reduction), in registry order."""
+    return {name: rule for name, rule in RULES.items() if rule.has_ode}
+
+
+__all__ = ["RULES", "ModeDynamics", "Rule", "RuleOptions", "get_rule", "ode_rules"]

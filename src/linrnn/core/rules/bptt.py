@@ -5,10 +5,13 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from linrnn.core import modes
 from linrnn.core.model import RNN
-from linrnn.core.rules.base import Rule, RuleOptions
+from linrnn.core.rules.base import ModeDynamics, Rule, RuleOptions
 from linrnn.core.rules.tbptt import backprop_expected, backprop_sampled
 
 
@@ -20,16 +23,19 @@ def sampled(student: RNN, teacher: RNN, opts: RuleOptions, x: np.ndarray) -> RNN
     return backprop_sampled(student, teacher, x, None, opts.loss)
 
 
-def mode_update(a, b, w, a_star, b_star, w_star, opts: RuleOptions):
-    from linrnn.core.modes import bptt_mode_update
-
-    return bptt_mode_update(a, b, w, a_star, b_star, w_star)
-
-
 RULE = Rule(
     name="bptt",
     expected=expected,
     sampled=sampled,
-    mode_update=mode_update,
+    label="BPTT",
+    color="#1f4e9c",
     description="exact gradient of the final-step loss",
+    gradient=True,
+    modes=ModeDynamics(
+        update=modes.bptt_mode_update,
+        jacobian=modes.bptt_mode_jacobian,
+        fixed={"tau": math.inf},
+        has_nonoptimal_manifold=True,
+        trace_det=modes.bptt_trace_det,
+    ),
 )

@@ -21,7 +21,7 @@ import numpy as np
 from linrnn.core.expectations import Stationary, finite_history, readout_update, stationary
 from linrnn.core.linalg import power_rows, resolvent_rows
 from linrnn.core.model import RNN
-from linrnn.core.rules.base import Rule, RuleOptions
+from linrnn.core.rules.base import ModeDynamics, Rule, RuleOptions
 from linrnn.core.sampling import (
     backward_filter,
     final_step_history,
@@ -379,7 +379,10 @@ class Cell:
 
 
 def compose(cell: Cell, description: str = "") -> Rule:
-    """The registry `Rule` of one cell: expected, sampled and (if reducible) per-mode updates."""
+    """The registry `Rule` of one cell: expected and sampled updates, label and colour, and (if
+    the temporal credit is reducible) its per-mode dynamics: eq. (4.1) and its Jacobian, reading
+    â when F = R, τ for the truncated kernel and ŵ for the scalar one; the line a = b = 0 is
+    stationary exactly when F = A (every Δb, Δw carries the factor f = a)."""
 
     def expected(student, teacher, opts, T=None):
         return expected_update(cell.spatial, cell.temporal, student, teacher, opts, T)
@@ -387,16 +390,42 @@ def compose(cell: Cell, description: str = "") -> Rule:
     def sampled(student, teacher, opts, x):
         return sampled_update_of(cell.spatial, cell.temporal, student, teacher, opts, x)
 
-    def modes(a, b, w, a_star, b_star, w_star, opts):
-        return mode_update(cell.spatial, cell.temporal, a, b, w, a_star, b_star, w_star, opts)
+    dynamics = None
+    if cell.temporal.reducible:
+        params = (("a_hat",) if not cell.spatial.varies else ()) + TEMPORAL_MODE_PARAMS.get(cell.temporal.name, ())
 
+        def update(a, b, w, a_star, b_star, w_star, **p):
+            return mode_update(cell.spatial, cell.temporal, a, b, w, a_star, b_star, w_star, _mode_opts(p))
+
+        def jacobian(a, b, w, a_star, b_star, w_star, **p):
+            return mode_update_jacobian(cell.spatial, cell.temporal, a, b, w, a_star, b_star, w_star, _mode_opts(p))
+
+        dynamics = ModeDynamics(
+            update=update,
+            jacobian=jacobian,
+            params=params,
+            defaults={k: v for k, v in MODE_DEFAULTS.items() if k in params},
+            has_nonoptimal_manifold=cell.spatial.varies,
+        )
     return Rule(
         name=cell.name,
         expected=expected,
         sampled=sampled,
-        mode_update=modes if cell.temporal.reducible else None,
+        label=cell.label,
+        color=cell.colour,
         description=description or f"{cell.spatial.label} × {cell.temporal.label}",
+        modes=dynamics,
+        parts={"spatial": cell.spatial.name, "temporal": cell.temporal.name},
     )
+
+
+TEMPORAL_MODE_PARAMS = {"truncated": ("tau",), "scalar": ("w_hat",)}  # options each kernel reads
+MODE_DEFAULTS = {"tau": 1, "a_hat": 1.0, "w_hat": 0.0}
+
+
+def _mode_opts(params) -> RuleOptions:
+    """RuleOptions carrying the per-mode options (â may be one value per mode)."""
+    return RuleOptions(**params)
 
 
 CELLS = (

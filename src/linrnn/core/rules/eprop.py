@@ -68,6 +68,7 @@ RULE = Rule(
     name="eprop",
     expected=expected,
     sampled=sampled,
-    mode_update=None,
+    label="e-prop",
+    color="#9b3fb5",
     description="per-neuron trace decay diag(W); feedback R or A (opts.eprop_feedback)",
 )

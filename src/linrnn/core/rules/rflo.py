@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from linrnn.core import modes
 from linrnn.core.expectations import finite_history, readout_update, stationary
 from linrnn.core.model import RNN
-from linrnn.core.rules.base import Rule, RuleOptions
+from linrnn.core.rules.base import ModeDynamics, Rule, RuleOptions
 from linrnn.core.sampling import backward_filter, final_step_history, sampled_history, sampled_update
 
 
@@ -52,16 +53,18 @@ def sampled(student: RNN, teacher: RNN, opts: RuleOptions, x: np.ndarray) -> RNN
     return sampled_update(hist, backward_filter(hist.errors @ R, opts.w_hat))
 
 
-def mode_update(a, b, w, a_star, b_star, w_star, opts: RuleOptions):
-    from linrnn.core.modes import rflo_mode_update
-
-    return rflo_mode_update(a, b, w, a_star, b_star, w_star, opts.a_hat, opts.w_hat)
-
-
 RULE = Rule(
     name="rflo",
     expected=expected,
     sampled=sampled,
-    mode_update=mode_update,
+    label="RFLO",
+    color="#2a9d4b",
     description="random feedback R, scalar trace decay ŵ (opts.feedback, opts.w_hat)",
+    modes=ModeDynamics(
+        update=modes.rflo_mode_update,
+        jacobian=modes.rflo_mode_jacobian,
+        params=("a_hat", "w_hat"),
+        defaults={"a_hat": 1.0, "w_hat": 0.0},
+        trace_det=modes.rflo_trace_det,
+    ),
 )

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from linrnn.core import modes
 from linrnn.core.expectations import Stationary, finite_history, readout_update, stationary
 from linrnn.core.linalg import power_rows
 from linrnn.core.model import RNN
-from linrnn.core.rules.base import Rule, RuleOptions
+from linrnn.core.rules.base import ModeDynamics, Rule, RuleOptions
 from linrnn.core.sampling import (
     backward_filter,
     final_step_history,
@@ -86,16 +87,19 @@ def sampled(student: RNN, teacher: RNN, opts: RuleOptions, x: np.ndarray) -> RNN
     return backprop_sampled(student, teacher, x, opts.tau, opts.loss)
 
 
-def mode_update(a, b, w, a_star, b_star, w_star, opts: RuleOptions):
-    from linrnn.core.modes import tbptt_mode_update
-
-    return tbptt_mode_update(a, b, w, a_star, b_star, w_star, tau=opts.tau)
-
-
 RULE = Rule(
     name="tbptt",
     expected=expected,
     sampled=sampled,
-    mode_update=mode_update,
+    label="tBPTT",
+    color="#e08a1e",
     description="BPTT truncated to the last τ steps (opts.tau, default 1)",
+    modes=ModeDynamics(
+        update=modes.tbptt_mode_update,
+        jacobian=modes.tbptt_mode_jacobian,
+        params=("tau",),
+        defaults={"tau": 1},
+        has_nonoptimal_manifold=True,
+        trace_det=modes.tbptt_trace_det,
+    ),
 )
