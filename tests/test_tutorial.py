@@ -41,7 +41,7 @@ def test_tutorial_notebook_runs(tmp_path):
     for rule in RULES:  # every registered rule, in both estimators
         for estimator in ("expected", "sampled"):
             assert re.search(rf"^{rule}\s+{estimator}\s+ok\b", text, flags=re.M), (rule, estimator, text)
-    for rule in (r for r in RULES if RULES[r].mode_update is not None):
+    for rule in (r for r in RULES if RULES[r].has_ode):
         assert re.search(rf"^{rule}: largest deviation from the ODE", text, flags=re.M), (rule, text)
     assert "rflo: loss" in text and "notebook ran in" in text
     print(f"tutorial notebook: {seconds:.1f} s")
