@@ -3,25 +3,38 @@
 #   snakemake --cores 2 --configfile config/test.yaml   # tiny CI version
 #   snakemake --report results/report.html       # HTML report after a run
 # Layout and conventions: docs/pipeline.md. The top level stays cheap: no simulation here.
+import sys
 from pathlib import Path
 
 from snakemake.utils import min_version, validate
 
 from linrnn.core.rules import RULES, ode_rules as registered_ode_rules
-from linrnn.pipeline.config_check import check_config
+from linrnn.pipeline.config_check import check_config, check_files
 
 min_version("9.0")
 
 
 # The paper config is the default; `--configfile X` replaces it (instead of being merged into it,
-# which would leave the paper's experiments in a test run).
-if not workflow.config_settings.configfiles:
+# which would leave the paper's experiments in a test run). Snakemake parses --configfile files
+# itself before this file runs; the default one is read here first, so that a YAML error in it
+# names the file and the line (docs/config_checks.md).
+CONFIG_FILES = [str(f) for f in workflow.config_settings.configfiles]
+if not CONFIG_FILES:
+    CONFIG_FILES = ["config/config.yaml"]
+    check_files(CONFIG_FILES, syntax_only=True)
 
     configfile: "config/config.yaml"
 
 
-# Schema and cross-key checks first: one message per problem, naming the key and the fix.
-check_config(config, workflow.source_path("workflow/schemas/config.schema.yaml"))
+# Every check before any job (main and theory block, all problems at once, each naming its key,
+# file:line and the fix); warnings (e.g. work that would run for days) are printed.
+for warning in check_config(
+    config,
+    workflow.source_path("workflow/schemas/config.schema.yaml"),
+    workflow.source_path("workflow/schemas/theory.schema.yaml"),
+    sources=CONFIG_FILES,
+):
+    print(f"linrnn config warning: {warning}", file=sys.stderr)
 validate(config, "workflow/schemas/config.schema.yaml")  # fills in the schema defaults
 
 
