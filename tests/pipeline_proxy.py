@@ -255,6 +255,18 @@ def plan(config: dict) -> list[Job]:
             ns["LOG"].format(name="claims"),
         )
     )
+    if "CLAIMS_HTML" in ns:
+        jobs.append(
+            Job(
+                "claims_html",
+                "claims_html",
+                {},
+                {"csv": ns["CLAIMS"]},
+                {"html": ns["CLAIMS_HTML"]},
+                {"code": ""},
+                ns["LOG"].format(name="claims_html"),
+            )
+        )
     return jobs
 
 
