@@ -91,7 +91,11 @@ class _Workflow:
 
 def workflow_namespace(config: dict) -> dict:
     """Globals of common.smk (+ theory_common.smk) evaluated with ``config``."""
+    from linrnn.core.rules import RULES, ode_rules
+
+    # the names the Snakefile defines before it includes the helper files
     ns = {"config": config, "workflow": _Workflow(ROOT), "__name__": "common_smk"}
+    ns.update(RULES=RULES, registered_ode_rules=ode_rules)
     for name in ("common.smk", "theory_common.smk"):
         path = ROOT / "workflow/rules" / name
         if path.exists():
