@@ -63,6 +63,12 @@ if Path(workflow.basedir, "workflow/rules/theory.smk").exists():
 report: "workflow/report/workflow.rst"
 
 
+# A failed job's outputs are removed by Snakemake; the figures and claims made from them in an
+# earlier run are removed here, so that no stale product looks current.
+onerror:
+    remove_stale_products()
+
+
 rule all:
     default_target: True
     input:

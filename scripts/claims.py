@@ -1,12 +1,14 @@
 """Rule claims: check the paper's claims on the diagnostics tables (linrnn.claims.checks)."""
 
 from linrnn.claims import checks
-from linrnn.pipeline import io
+from linrnn.pipeline import inputs, io
 
 
 def main(smk) -> None:
     with io.job_log(smk.log[0]) as log:
-        tables = io.read_experiment_tables(smk.input.tables)
+        tables = inputs.read_tables(smk.input.tables)
+        for path in smk.input.get("theory", []):
+            inputs.check_table(path)
         theory = checks.read_theory_tables(smk.input.get("theory", []))
         rows = checks.all_claims(tables, smk.params.cfg, theory)
         io.write_table(smk.output.csv, rows, checks.COLUMNS, io.job_provenance(smk))

@@ -9,16 +9,17 @@ import numpy as np
 from linrnn.analysis import diagnostics
 from linrnn.core.model import RNN, feedback_projection
 from linrnn.core.modes import integrate_modes
-from linrnn.pipeline import experiment, io
+from linrnn.pipeline import experiment, inputs, io
 
 
 def main(smk) -> None:
     with io.job_log(smk.log[0]) as log:
         cfg = smk.params.cfg
         opts = cfg["options"]
-        teacher = experiment.teacher_object(io.load_npz(smk.input.teacher))
-        init = io.load_npz(smk.input.init)
-        run = io.load_npz(smk.input.run)
+        _, teacher_arrays, dims = inputs.load_teacher(smk.input.teacher)
+        teacher = experiment.teacher_object(teacher_arrays)
+        _, init = inputs.load_init(smk.input.init, dims)
+        _, run = inputs.load_run(smk.input.run, dims)
         last = diagnostics.last_finite_index(run["W"])
         final = RNN(run["A"][last], run["W"][last], run["B"][last])
         P = diagnostics.hidden_basis(final, teacher.bases, teacher.k, cfg["hidden_basis"])

@@ -3,7 +3,7 @@
 import numpy as np
 
 from linrnn.core.train import train
-from linrnn.pipeline import experiment, io, seeding
+from linrnn.pipeline import experiment, inputs, io, seeding
 
 
 def main(smk) -> None:
@@ -13,8 +13,8 @@ def main(smk) -> None:
         tr = cfg["training"]
         key = ("train", wc.experiment, wc.learner, wc.estimator, int(wc.seed))
         rng = seeding.rng_for(smk.params.base_seed, *key)
-        teacher_arrays = io.load_npz(smk.input.teacher)
-        init = io.load_npz(smk.input.init)
+        _, teacher_arrays, dims = inputs.load_teacher(smk.input.teacher)
+        _, init = inputs.load_init(smk.input.init, dims)
         result = train(
             wc.learner,
             experiment.initial_student(init),

@@ -377,3 +377,51 @@ def test_e2e_killed_run_resumes_to_identical_results(e2e, tmp_path):
     assert sorted(again) == sorted(reference)
     differing = [name for name in reference if reference[name] != again[name]]
     assert not differing, differing
+
+
+def _copy_of_finished_run(e2e, dest: Path) -> dict:
+    """A copy of the e2e tree with its results and Snakemake's metadata (mtimes kept)."""
+    env = _copy_tree(dest)
+    shutil.copytree(e2e["root"] / "results", dest / "results")
+    ignore = shutil.ignore_patterns("locks", "incomplete", "log", "conda", "scripts", "auxiliary")
+    shutil.copytree(e2e["root"] / ".snakemake", dest / ".snakemake", ignore=ignore)
+    return env
+
+
+def _damage(path: Path, how: str) -> None:
+    if how == "truncated":
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+    elif how == "mis-shaped":  # a valid file with its own provenance, one hidden unit short
+        arrays = io.load_npz(path)
+        prov = json.loads(str(arrays.pop("provenance")))
+        arrays["W"] = arrays["W"][:, :-1, :-1]
+        io.save_npz(path, arrays, prov)
+    else:  # misplaced: another seed's file copied into place
+        shutil.copy(path.with_name("seed1.npz"), path)
+
+
+@pytest.mark.parametrize("how", ["truncated", "mis-shaped", "misplaced"])
+def test_e2e_damaged_run_file_stops_naming_it(e2e, tmp_path, how):
+    """A damaged run file stops diagnostics with an error naming the file and the fix; the
+    figures and claims made from that experiment are removed (nothing stale looks current);
+    deleting the file and rerunning gives back the results of the undamaged run, byte for byte."""
+    env = _copy_of_finished_run(e2e, tmp_path)
+    rel = "results/runs/rank_o1/bptt/expected/seed0.npz"
+    _damage(tmp_path / rel, how)
+    args = ("--configfile", "config/test.yaml", "--cores", "2")
+    proc = snakemake(*args, cwd=tmp_path, env=env, check=False)
+    log = (tmp_path / "results/logs/diagnostics/rank_o1.log").read_text()
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    for text in (out, log):
+        assert f"{rel}: " in text and "Fix: delete it and rerun" in text, text[-3000:]
+    reads_rank_o1 = ["results/figures/low_rank.png", "results/figures/reliability.png", "results/tables/claims.csv"]
+    assert not [f for f in reads_rank_o1 if (tmp_path / f).exists()], "stale products left"
+    assert (tmp_path / "results/figures/validation.png").exists()  # does not read rank_o1
+    if how == "truncated":  # the recipe of the error message and the README
+        (tmp_path / rel).unlink()
+        snakemake(*args, cwd=tmp_path, env=env)
+        reference, again = _result_files(e2e["root"]), _result_files(tmp_path)
+        assert sorted(again) == sorted(reference)
+        assert [n for n in reference if reference[n] != again[n]] == []

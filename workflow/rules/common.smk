@@ -1,6 +1,7 @@
 # Helper functions shared by the workflow files (kept apart from rules, as the linter asks).
 # Paths are built with str.format on fixed templates, never by concatenating a central outdir.
 import json
+import sys
 
 from linrnn.pipeline.codehash import code_hash
 
@@ -173,3 +174,28 @@ def all_targets():
     if "theory_targets" in globals():
         targets += theory_targets()
     return targets
+
+
+# ------------------------------------------------------------------ after a failed run
+
+
+def table_readers():
+    """(outputs, inputs) of every job that reads tables: the figures, claims.csv, claims.html."""
+    readers = []
+    for fig in simulation_figures():
+        outputs = [FIGURE.format(figure=fig, ext=x) for x in ("pdf", "png", "meta.json")]
+        readers.append((outputs, figure_inputs(fig)(None)))
+    claims = claims_inputs(None)
+    readers.append(([CLAIMS, "results/tables/claims.meta.json"], claims["tables"] + claims.get("theory", [])))
+    readers.append(([CLAIMS_HTML], [CLAIMS]))
+    return readers
+
+
+def remove_stale_products():
+    """Snakemake removes a failed job's outputs (e.g. an experiment's tables) but leaves the
+    figures and claims made from them earlier; remove those too, so that nothing on disk looks
+    current that the failed inputs no longer back (linrnn.pipeline.io.remove_stale)."""
+    from linrnn.pipeline.io import remove_stale
+
+    for path in remove_stale(table_readers()):
+        print(f"removed stale {path} (an input of it failed or is missing)", file=sys.stderr)

@@ -326,10 +326,32 @@ def table_html(path, title: str) -> str:
 
 
 def job_provenance(job, **extra) -> dict:
-    """Provenance of a Snakemake script job: its ``params.cfg`` slice, rule and wildcards."""
+    """Provenance of a Snakemake script job: its ``params.cfg`` slice, rule, wildcards and the
+    paths of its outputs (a reader checks that it reads a file where it was written,
+    linrnn.pipeline.inputs)."""
     wildcards = {k: v for k, v in job.wildcards.items()}
     params = {k: v for k, v in job.params.items() if k not in ("cfg", "code")}
-    return provenance(job.params.cfg, rule=job.rule, wildcards=wildcards, params=params, **extra)
+    outputs = [os.path.normpath(str(p)) for p in job.output]
+    return provenance(job.params.cfg, rule=job.rule, wildcards=wildcards, params=params, outputs=outputs, **extra)
+
+
+def remove_stale(products) -> list[str]:
+    """Remove every product whose inputs are not all present; ``products`` = (outputs, inputs)
+    pairs. Repeats until nothing changes (a removed product may be another's input). Returns
+    the removed paths."""
+    removed: list[str] = []
+    changed = True
+    while changed:
+        changed = False
+        for outputs, inputs in products:
+            if all(Path(p).exists() for p in inputs):
+                continue
+            for path in map(Path, outputs):
+                if path.exists():
+                    path.unlink()
+                    removed.append(str(path))
+                    changed = True
+    return removed
 
 
 @contextlib.contextmanager
