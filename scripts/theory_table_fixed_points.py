@@ -9,8 +9,9 @@ from linrnn.pipeline import io
 def main(smk) -> None:
     with io.job_log(smk.log[0]) as log:
         cfg = smk.params.cfg
+        rules = cfg.get("table_rules", cfg["rules"])  # the tables may cover more rules than the figures
         r, fp = cfg["rates"], cfg["fixed_points"]
-        settings = theory.rule_settings(cfg["rules"], taus=r["taus"], a_hats=r["a_hats"], w_hats=r["w_hats"])
+        settings = theory.rule_settings(rules, taus=r["taus"], a_hats=r["a_hats"], w_hats=r["w_hats"])
         teachers = [(t["a_star"], t["b_star"], t["w_star"]) for t in fp["teachers"]]
         rows = theory.fixed_point_rows(
             teachers,

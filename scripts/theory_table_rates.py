@@ -7,9 +7,10 @@ from linrnn.pipeline import io
 def main(smk) -> None:
     with io.job_log(smk.log[0]) as log:
         cfg = smk.params.cfg
+        rules = cfg.get("table_rules", cfg["rules"])  # the tables may cover more rules than the figures
         r = cfg["rates"]
         rows = theory.rates_table(
-            cfg["rules"],
+            rules,
             r["s"],
             r["w_stars"],
             r["cs"],

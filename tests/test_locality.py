@@ -406,8 +406,7 @@ MAP_CFG = {
     "experiment": "map",
     "estimator": "expected",
     "rules": CELLS,
-    "tau": 1,
-    "w_hat": 0.0,
+    "options": {"tau": 1, "w_hat": 0.0},
     "rank_rtol": 1e-6,
     "rates": {"c": 1.0, "w_star": 0.5, "a_hat": 1.0, "w_hat": 0.0, "s_min": 0.1, "s_max": 3.0, "n_s": 20},
     "stability": {

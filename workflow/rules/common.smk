@@ -7,7 +7,7 @@ from linrnn.pipeline.codehash import code_hash
 
 TABLES = ("loss", "modes", "alignment", "spectra", "runs")
 FIGURES = ("validation", "low_rank", "reliability")
-OPTIONAL_FIGURES = ("sequence_loss",)
+OPTIONAL_FIGURES = ("sequence_loss", "locality_map")
 CONDA_ENV = "../envs/linrnn.yaml"
 
 TEACHER = "results/teachers/{experiment}.npz"
@@ -81,7 +81,12 @@ def diagnostics_slice(wildcards):
 
 
 def figure_slice(name):
-    return json.loads(json.dumps(config["figures"][name]))
+    cfg = json.loads(json.dumps(config["figures"][name]))
+    if name == "locality_map":  # the cells' settings and rank threshold are the experiment's
+        exp = experiment(cfg["experiment"])
+        cfg["options"] = {key: exp["options"][key] for key in ("tau", "w_hat")}
+        cfg["rank_rtol"] = exp["analysis"]["rank_rtol"]
+    return cfg
 
 
 # ------------------------------------------------------------------ experiment contents

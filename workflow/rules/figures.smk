@@ -115,3 +115,32 @@ rule figure_sequence_loss:
         code=script_code("figure_sequence_loss"),
     script:
         "../../scripts/figure_sequence_loss.py"
+
+
+rule figure_locality_map:
+    """The locality map (docs/locality.md): every spatial × temporal credit cell on one experiment."""
+    input:
+        figure_inputs("locality_map"),
+    output:
+        pdf=FIGURE.format(figure="locality_map", ext="pdf"),
+        png=report(
+            FIGURE.format(figure="locality_map", ext="png"),
+            caption="../report/fig_locality_map.rst",
+            category="Figures",
+            labels={"figure": "5 locality map"},
+        ),
+        meta=FIGURE.format(figure="locality_map", ext="meta.json"),
+    log:
+        LOG.format(name="figures/locality_map"),
+    benchmark:
+        BENCH.format(name="figures/locality_map")
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        cfg=figure_slice("locality_map") if "locality_map" in config["figures"] else {},
+        code=script_code("figure_locality_map"),
+    script:
+        "../../scripts/figure_locality_map.py"

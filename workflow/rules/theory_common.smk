@@ -14,8 +14,8 @@ THEORY_TABLE = "results/tables/theory_{name}.csv"
 
 
 THEORY_KEYS = {
-    "table_rates": ("rules", "rates"),
-    "table_fixed_points": ("rules", "rates", "fixed_points"),
+    "table_rates": ("rules", "table_rules", "rates"),
+    "table_fixed_points": ("rules", "table_rules", "rates", "fixed_points"),
     "table_convergence": ("rules", "tau", "convergence"),
     "figure_manifolds": ("rules", "tau", "a_hat", "w_hat", "teacher", "manifolds"),
     "figure_vector_fields": ("rules", "tau", "a_hat", "w_hat", "teacher", "vector_fields"),

@@ -12,7 +12,9 @@ missing is a failed row saying so. Sources of each item:
 - C3–C9: the theory tables theory_fixed_points / theory_rates / theory_convergence
   (linrnn.core.theory), plus Jacobians from linrnn.core.theory at the points those tables list;
 - C11, C12: the rank experiments' runs tables; C13: the reliability experiment's runs table;
-- C14: the sequence-loss experiments (config ``figures.sequence_loss``), when configured.
+- C14: the sequence-loss experiments (config ``figures.sequence_loss``), when configured;
+- L1–L3 (beyond the paper): the locality map, `linrnn.claims.locality` (config
+  ``figures.locality_map``), when configured.
 
 Thresholds come from the config ``figures`` blocks or are stated in each row's ``expected``.
 """
@@ -25,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from linrnn.analysis.diagnostics import CONVERGED
+from linrnn.claims.locality import locality_claims
 from linrnn.core import model, modes, theory
 from linrnn.core.rules import RuleOptions, ode_rules
 from linrnn.core.rules.base import MODE_PARAMETERS
@@ -783,7 +786,10 @@ def all_claims(
     for cid in CLAIM_IDS:
         if cid not in have:
             rows.append(_missing(cid, "not_checked", "SPEC §6", "no input for this claim"))
-    return sorted(rows, key=lambda r: (int(r["id"][1:].rstrip("abcdefgh")), r["id"]))
+    rows = sorted(rows, key=lambda r: (int(r["id"][1:].rstrip("abcdefgh")), r["id"]))
+    if "locality_map" in figures:  # beyond the paper: the locality map (docs/locality.md), rows L1-L3
+        rows += locality_claims(tables_by_exp, figures["locality_map"])
+    return rows
 
 
 def markdown_table(rows: Sequence[Mapping]) -> str:

@@ -169,7 +169,7 @@ def stability_claims(grid: Mapping, names) -> list[dict]:
 
 def locality_claims(tables_by_exp: Mapping, cfg: Mapping) -> list[dict]:
     """All L rows; cfg is the config ``figures.locality_map`` block (experiment, estimator, rules,
-    tau, w_hat, rank_rtol, stability grid)."""
+    stability grid) plus the experiment's ``options`` (tau, w_hat) and ``rank_rtol``."""
     exp = tables_by_exp.get(cfg["experiment"], {})
     if "runs" not in exp or "spectra" not in exp:
         return [
@@ -178,7 +178,7 @@ def locality_claims(tables_by_exp: Mapping, cfg: Mapping) -> list[dict]:
         ] + stability_claims(cfg["stability"], cfg["rules"])
     runs = select(exp["runs"], estimator=cfg["estimator"])
     spectra = select(exp["spectra"], estimator=cfg["estimator"])
-    opts = RuleOptions(tau=int(cfg["tau"]), w_hat=float(cfg["w_hat"]))
+    opts = RuleOptions(tau=int(cfg["options"]["tau"]), w_hat=float(cfg["options"]["w_hat"]))
     return (
         rank_theorem_claims(runs, spectra, cfg["rules"], opts, float(cfg["rank_rtol"]))
         + ordering_claims(runs, spectra, cfg["rules"], opts)

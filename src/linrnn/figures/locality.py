@@ -24,9 +24,9 @@ from linrnn.pipeline.io import select
 ROW_LABELS = {"readout": "F = A\n(true readout)", "random": "F = R\n(random)"}
 COLUMN_LABELS = {
     "full": "full\n$W^m$",
-    "truncated": "cut\n$W^m, m<\\tau$",
-    "diagonal": "diagonal\n$W_{ii}^m$",
-    "scalar": "scalar\n$\\hat w^m$",
+    "truncated": "cut\n$W^m, m<{tau}$",
+    "diagonal": "diagonal\n$W_{{ii}}^m$",
+    "scalar": "scalar\n$\\hat w^m$, $\\hat w={w_hat:g}$",
 }
 
 
@@ -40,7 +40,7 @@ def map_grid(summary: list[dict], key: str) -> np.ndarray:
     return grid
 
 
-def _heatmap(ax, grid, title, fmt, cmap, vmin, vmax, outline=None, log=False):
+def _heatmap(ax, grid, title, fmt, cmap, vmin, vmax, columns, outline=None, log=False):
     shown = np.log10(grid) if log else grid
     colours = plt.get_cmap(cmap)
     ax.imshow(shown, cmap=colours, vmin=vmin, vmax=vmax, aspect="auto")
@@ -52,7 +52,7 @@ def _heatmap(ax, grid, title, fmt, cmap, vmin, vmax, outline=None, log=False):
         ax.text(j, i, text, ha="center", va="center", fontsize=7, color="white" if dark else "black")
         if outline is not None and outline[i, j]:
             ax.add_patch(Rectangle((j - 0.47, i - 0.47), 0.94, 0.94, fill=False, lw=1.4, ec="k"))
-    ax.set_xticks(range(len(cr.TEMPORAL)), [COLUMN_LABELS[t.name] for t in cr.TEMPORAL], fontsize=6.5)
+    ax.set_xticks(range(len(cr.TEMPORAL)), columns, fontsize=6.5)
     ax.set_yticks(range(len(cr.SPATIAL)), [ROW_LABELS[s.name] for s in cr.SPATIAL], fontsize=6.5)
     ax.set_title(title)
     for side in ("top", "right"):
@@ -60,13 +60,15 @@ def _heatmap(ax, grid, title, fmt, cmap, vmin, vmax, outline=None, log=False):
 
 
 def figure_locality_map(tables: Mapping, cfg: Mapping):
-    """cfg: experiment, estimator, rules (cells), rates {c, w_star, a_hat, w_hat, tau, s_max, n_s}."""
+    """cfg: the config ``figures.locality_map`` block (experiment, estimator, rules, rates) plus
+    the experiment's ``options`` (tau, w_hat) and ``rank_rtol`` (workflow figure_slice)."""
     use_style()
     exp = tables[cfg["experiment"]]
     runs = select(exp["runs"], estimator=cfg["estimator"])
     spectra = select(exp["spectra"], estimator=cfg["estimator"])
     summary = lc.map_summary(runs, spectra, cfg["rules"])
-    opts = RuleOptions(tau=int(cfg["tau"]), w_hat=float(cfg["w_hat"]))
+    tau, w_hat = int(cfg["options"]["tau"]), float(cfg["options"]["w_hat"])
+    opts = RuleOptions(tau=tau, w_hat=w_hat)
     bounded = np.zeros((len(cr.SPATIAL), len(cr.TEMPORAL)), dtype=bool)
     for i, sp in enumerate(cr.SPATIAL):
         for j, tc in enumerate(cr.TEMPORAL):
@@ -74,14 +76,25 @@ def figure_locality_map(tables: Mapping, cfg: Mapping):
     fig = plt.figure(figsize=(FULL_WIDTH, 4.6), constrained_layout=True)
     grid = fig.add_gridspec(2, 6)
     axes = [fig.add_subplot(grid[0, 2 * k : 2 * k + 2]) for k in range(3)]
+    columns = [COLUMN_LABELS[t.name].format(tau=tau, w_hat=w_hat) for t in cr.TEMPORAL]
     rank = map_grid(summary, "effective_rank_W")
-    _heatmap(axes[0], rank, "effective rank of $W_K-W_0$", "{:.2f}", "viridis", 1.0, max(2.0, np.nanmax(rank)), bounded)
+    _heatmap(
+        axes[0],
+        rank,
+        "effective rank of $W_K-W_0$",
+        "{:.2f}",
+        "viridis",
+        1.0,
+        max(2.0, np.nanmax(rank)),
+        columns,
+        bounded,
+    )
     frac = map_grid(summary, "fraction_converged")
-    _heatmap(axes[1], frac, "fraction converged", "{:.2f}", "Greens", 0.0, 1.0)
+    _heatmap(axes[1], frac, "fraction converged", "{:.2f}", "Greens", 0.0, 1.0, columns)
     loss = map_grid(summary, "relative_loss")
     finite = np.log10(loss[np.isfinite(loss) & (loss > 0)])
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (-3.0, 0.0)
-    _heatmap(axes[2], loss, "final loss / initial loss", "{:.1e}", "YlOrRd", lo, max(hi, lo + 1e-9), log=True)
+    _heatmap(axes[2], loss, "final loss / initial loss", "{:.1e}", "YlOrRd", lo, max(hi, lo + 1e-9), columns, log=True)
     for ax in axes[1:]:
         ax.set_yticklabels([])
     # rates along M* (closed forms 5.1)
@@ -90,7 +103,7 @@ def figure_locality_map(tables: Mapping, cfg: Mapping):
         [-np.geomspace(r["s_max"], r["s_min"], r["n_s"]), np.geomspace(r["s_min"], r["s_max"], r["n_s"])]
     )
     ode_cells = [n for n in cfg["rules"] if cr.CELLS_BY_NAME[n].temporal.reducible]
-    rate_opts = RuleOptions(tau=int(cfg["tau"]), w_hat=float(r["w_hat"]), a_hat=float(r["a_hat"]))
+    rate_opts = RuleOptions(tau=tau, w_hat=float(r["w_hat"]), a_hat=float(r["a_hat"]))
     rates = lc.rate_curves(ode_cells, s, r["c"], r["w_star"], rate_opts)
     ax_r = fig.add_subplot(grid[1, :3])
     ax_q = fig.add_subplot(grid[1, 3:])
@@ -112,8 +125,7 @@ def figure_locality_map(tables: Mapping, cfg: Mapping):
     ax_r.text(
         0.02,
         0.97,
-        f"$c={r['c']:g}$, $w^*={r['w_star']:g}$, $\\hat a={r['a_hat']:g}$, "
-        f"$\\hat w={r['w_hat']:g}$, $\\tau={int(cfg['tau'])}$",
+        f"$c={r['c']:g}$, $w^*={r['w_star']:g}$, $\\hat a={r['a_hat']:g}$, $\\hat w={r['w_hat']:g}$, $\\tau={tau}$",
         transform=ax_r.transAxes,
         va="top",
         fontsize=6.5,

@@ -19,7 +19,7 @@ check runs in four layers, all of them on every call so that one run lists every
    estimator, aligned teacher with ODEs, loss kind, enough non-zero teacher modes).
    Rule names are not written in the schemas: ``registry_schema`` fills the registry's names
    (linrnn.core.rules) in as the enums of ``$defs.rule`` and ``$defs.ode_rule``, and
-   ``theory.rules`` is checked against the rules with a per-mode ODE.
+   ``theory.rules`` and ``theory.table_rules`` are checked against the rules with a per-mode ODE.
 4. **Cost**: an estimate of the CPU time of all training jobs; a config that would run for days
    gets a warning (returned, and printed by the Snakefile) naming the experiment and its cost.
 
@@ -536,6 +536,7 @@ FIGURE_NEEDS: dict[str, tuple[Needs, ...]] = {
         Needs("reference", seed=True, rules=("rules",), estimator=("expected",), loss="final"),
         Needs("rank_experiments", seed=True, rules=("rank_rule",), loss="sequence"),
     ),
+    "locality_map": (Needs("experiment", rules=("rules",), estimator=("@estimator",)),),
 }
 
 
@@ -655,15 +656,16 @@ def _theory_problems(theory: Mapping, rules: Mapping[str, bool]) -> list[Problem
     """Cross-key checks of the (schema-valid, defaults filled) ``theory:`` block."""
     where = ("theory",)
     out = []
-    for i, rule in enumerate(theory.get("rules", [])):
-        if not rules.get(rule, False):
-            out.append(
-                Problem(
-                    (*where, "rules", i),
-                    f"{rule!r} has no per-mode ODE" if rule in rules else f"unknown rule {rule!r}",
-                    f"use rules with one: {', '.join(r for r, has in rules.items() if has)}",
+    for key in ("rules", "table_rules"):
+        for i, rule in enumerate(theory.get(key, [])):
+            if not rules.get(rule, False):
+                out.append(
+                    Problem(
+                        (*where, key, i),
+                        f"{rule!r} has no per-mode ODE" if rule in rules else f"unknown rule {rule!r}",
+                        f"use rules with one: {', '.join(r for r, has in rules.items() if has)}",
+                    )
                 )
-            )
     for block in ("manifolds", "rate_figure"):
         node = theory.get(block, {})
         if "s_min" in node and "s_max" in node and node["s_min"] >= node["s_max"]:

@@ -400,12 +400,16 @@ def compose(cell: Cell, description: str = "") -> Rule:
         def jacobian(a, b, w, a_star, b_star, w_star, **p):
             return mode_update_jacobian(cell.spatial, cell.temporal, a, b, w, a_star, b_star, w_star, _mode_opts(p))
 
+        def trace_det(s, c, w_star, **p):
+            return optimal_trace_m2(cell.spatial, cell.temporal, s, c, w_star, _mode_opts(p))
+
         dynamics = ModeDynamics(
             update=update,
             jacobian=jacobian,
             params=params,
             defaults={k: v for k, v in MODE_DEFAULTS.items() if k in params},
             has_nonoptimal_manifold=cell.spatial.varies,
+            trace_det=trace_det,
         )
     return Rule(
         name=cell.name,
