@@ -67,3 +67,17 @@ def test_infinite_loss_is_limit_of_finite_and_matches_mode_formula():
     zero = type(student)(0 * student.A, 0 * student.W, 0 * student.B)
     closed = sum(a**2 * b**2 / (2 * (1 - w**2)) for a, b, w in zip(a_star, b_star, w_star, strict=False))
     assert expected_loss(zero, teacher.rnn) == pytest.approx(closed, rel=1e-12)
+
+
+def test_resolvent_rows_of_a_stack_and_the_schur_fallback():
+    """The doubling product (ρ(c_i M) < 1) and the Schur form (some ρ(c_i M) ≥ 1) both equal
+    dense solves, row by row and member by member."""
+    rng = np.random.default_rng(4)
+    for radius, decay in ((0.9, 0.95), (1.6, 0.9)):  # second case: ρ(cM) up to 1.44
+        M = np.stack([random_stable_rnn(rng, 7, 1, 1, radius=radius).W for _ in range(3)])
+        L = rng.standard_normal((3, 7, 7))
+        c = rng.uniform(-decay, decay, (3, 7))
+        expected = np.stack(
+            [[np.linalg.solve((np.eye(7) - c[s, i] * M[s]).T, L[s, i]) for i in range(7)] for s in range(3)]
+        )
+        np.testing.assert_allclose(resolvent_rows(M, L, c), expected, rtol=1e-10, atol=1e-12)

@@ -22,16 +22,16 @@ import numpy as np
 from linrnn.core.linalg import power_rows
 from linrnn.core.model import RNN, check_compatible
 from linrnn.core.sampling import check_loss
-from linrnn.core.stein import stein_sums
+from linrnn.core.stein import Powers, stein_sums
 
 
 def error_kernels(student: RNN, teacher: RNN, T: int, loss: str = "final") -> np.ndarray:
-    """G_k = A W^k B − A* W*^k B* for k = 0..T-1, shape (T, o, d); times (1 − k/T) for the
-    sequence loss."""
+    """G_k = A W^k B − A* W*^k B* for k = 0..T-1, shape (..., T, o, d); times (1 − k/T) for
+    the sequence loss."""
     check_compatible(student, teacher)
     check_loss(loss)
-    G = power_rows(student.A, student.W, T) @ student.B  # A W^k B, lag-doubled
-    G -= power_rows(teacher.A, teacher.W, T) @ teacher.B
+    G = power_rows(student.A, student.W, T) @ student.B[..., None, :, :]  # A W^k B, lag-doubled
+    G = G - power_rows(teacher.A, teacher.W, T) @ teacher.B[..., None, :, :]
     if loss == "sequence":
         G *= (1.0 - np.arange(T) / T)[:, None, None]
     return G
@@ -39,7 +39,7 @@ def error_kernels(student: RNN, teacher: RNN, T: int, loss: str = "final") -> np
 
 @dataclass(frozen=True)
 class FiniteHistory:
-    """Error-history correlations for finite T: Ex (T, o, d) and Eh (T, o, n), lag-indexed;
+    """Error-history correlations for finite T: Ex (..., T, o, d) and Eh (..., T, o, n), lag-indexed;
     readout = E[ε_T h_T^T] = G_0 B^T + Eh(0) W^T, the delta-rule update ΔA."""
 
     Ex: np.ndarray
@@ -50,31 +50,40 @@ class FiniteHistory:
 def finite_history(student: RNN, teacher: RNN, T: int, loss: str = "final") -> FiniteHistory:
     """Ex(m) = G_m; Eh by the backward recursion Eh(m) = G_{m+1} B^T + Eh(m+1) W^T, Eh(T-1) = 0."""
     G = error_kernels(student, teacher, T, loss)
-    Eh = np.zeros((T, student.o, student.n))
+    Eh = np.zeros(G.shape[:-3] + (T, student.o, student.n))
+    Bt, Wt = student.B.mT, student.W.mT
     for m in range(T - 2, -1, -1):
-        Eh[m] = G[m + 1] @ student.B.T + Eh[m + 1] @ student.W.T
-    readout = G[0] @ student.B.T + Eh[0] @ student.W.T
+        Eh[..., m, :, :] = G[..., m + 1, :, :] @ Bt + Eh[..., m + 1, :, :] @ Wt
+    readout = G[..., 0, :, :] @ Bt + Eh[..., 0, :, :] @ Wt
     return FiniteHistory(Ex=G, Eh=Eh, readout=readout)
 
 
 def readout_powers(student: RNN, count: int) -> np.ndarray:
-    """A W^m for m = 0..count-1, shape (count, o, n): the BPTT backward weights."""
+    """A W^m for m = 0..count-1, shape (..., count, o, n): the BPTT backward weights."""
     return power_rows(student.A, student.W, count)
 
 
 @dataclass(frozen=True)
 class Stationary:
-    """T→∞ covariances (SPEC §2.1): C = E[h h^T] = W C W^T + B B^T and C× = E[h* h^T] = W* C× W^T + B* B^T."""
+    """T→∞ covariances (SPEC §2.1): C = E[h h^T] = W C W^T + B B^T and C× = E[h* h^T] = W* C× W^T + B* B^T.
+
+    powers: the squarings (W^{2^j}, W*^{2^j}) the doubling computed, for further sums of the
+    same step (the BPTT adjoint sums Z1, Z2 reuse them)."""
 
     C: np.ndarray
     Cx: np.ndarray
+    powers: tuple[Powers, Powers] | None = None
 
 
-def stationary(student: RNN, teacher: RNN) -> Stationary:
+def stationary(student: RNN, teacher: RNN, teacher_powers: Powers | None = None) -> Stationary:
+    """C and C× by doubling; `teacher_powers` (a `stein.Powers` of W*) is reused if given,
+    so a training squares W* only once."""
     check_compatible(student, teacher)
-    W, Ws = student.W, teacher.W
-    C, Cx = stein_sums([W, Ws], [(W, student.B @ student.B.T, W.T), (Ws, teacher.B @ student.B.T, W.T)])
-    return Stationary(C=C, Cx=Cx)
+    W = student.W
+    bases = [Powers(W), teacher_powers or Powers(teacher.W)]
+    Bt = student.B.mT
+    C, Cx = stein_sums(bases, [((0, False), student.B @ Bt, (0, True)), ((1, False), teacher.B @ Bt, (0, True))])
+    return Stationary(C=C, Cx=Cx, powers=(bases[0], bases[1]))
 
 
 def readout_update(

@@ -24,7 +24,9 @@ from linrnn.core.validation import (
 class RNN:
     """Weights of a linear RNN: readout A (o×n), recurrent W (n×n), input B (n×d).
 
-    Also used for updates (ΔA, ΔW, ΔB), which have the same shapes.
+    Also used for updates (ΔA, ΔW, ΔB), which have the same shapes. A stack of S networks
+    of equal sizes has a leading axis: A (S, o, n), W (S, n, n), B (S, n, d); every rule and
+    `train` accept stacks (one student per index).
     """
 
     A: np.ndarray
@@ -33,39 +35,72 @@ class RNN:
 
     def __post_init__(self) -> None:
         for name in ("A", "W", "B"):
-            value = np.asarray(getattr(self, name), dtype=float)
-            if value.ndim != 2:
-                raise ValueError(f"{name} must be a 2-D matrix, got shape {value.shape}")
+            value = getattr(self, name)
+            if type(value) is not np.ndarray or value.dtype != np.float64:
+                value = np.asarray(value, dtype=float)
+            if value.ndim not in (2, 3):
+                raise ValueError(f"{name} must be a 2-D matrix or a stack (S, ·, ·), got shape {value.shape}")
             object.__setattr__(self, name, value)
-        n = self.W.shape[0]
-        if self.W.shape != (n, n):
+        if not self.A.shape[:-2] == self.W.shape[:-2] == self.B.shape[:-2]:
+            raise ValueError(
+                f"A, W, B must have the same stack size, got shapes {self.A.shape}, {self.W.shape}, {self.B.shape}"
+            )
+        n = self.W.shape[-1]
+        if self.W.shape[-2] != n:
             raise ValueError(f"W must be square (n×n), got shape {self.W.shape}")
-        if self.A.shape[1] != n:
+        if self.A.shape[-1] != n:
             raise ValueError(f"A must have n={n} columns to match W, got shape {self.A.shape}")
-        if self.B.shape[0] != n:
+        if self.B.shape[-2] != n:
             raise ValueError(f"B must have n={n} rows to match W, got shape {self.B.shape}")
 
     @property
     def n(self) -> int:
-        return self.W.shape[0]
+        return self.W.shape[-1]
 
     @property
     def d(self) -> int:
-        return self.B.shape[1]
+        return self.B.shape[-1]
 
     @property
     def o(self) -> int:
-        return self.A.shape[0]
+        return self.A.shape[-2]
+
+    @property
+    def stack(self) -> int | None:
+        """Number of networks in a stack, None for a single network."""
+        return self.W.shape[0] if self.W.ndim == 3 else None
+
+    def take(self, index) -> RNN:
+        """Members `index` of a stack (an int gives one network, an index array a stack)."""
+        return RNN(self.A[index], self.W[index], self.B[index])
+
+    @staticmethod
+    def stacked(nets) -> RNN:
+        """One stack from single networks of equal sizes."""
+        nets = list(nets)
+        return RNN(*(np.stack([getattr(net, name) for net in nets]) for name in ("A", "W", "B")))
 
     def step(self, update: RNN, eta: float) -> RNN:
         """θ ← θ − η Δθ (SPEC §1.1, generic update form)."""
         return RNN(self.A - eta * update.A, self.W - eta * update.W, self.B - eta * update.B)
 
-    def is_finite(self) -> bool:
-        return bool(np.isfinite(self.A).all() and np.isfinite(self.W).all() and np.isfinite(self.B).all())
+    def finite(self) -> np.ndarray | bool:
+        """Per network of a stack (or for one network): are all weights finite?"""
+        return (
+            np.isfinite(self.A).all(axis=(-2, -1))
+            & np.isfinite(self.W).all(axis=(-2, -1))
+            & (np.isfinite(self.B).all(axis=(-2, -1)))
+        )
 
-    def spectral_radius(self) -> float:
-        return float(np.max(np.abs(np.linalg.eigvals(self.W)))) if self.n else 0.0
+    def is_finite(self) -> bool:
+        return bool(np.all(self.finite()))
+
+    def spectral_radius(self) -> float | np.ndarray:
+        """ρ(W); one value per network of a stack."""
+        if not self.n:
+            return 0.0 if self.stack is None else np.zeros(self.stack)
+        rho = np.max(np.abs(np.linalg.eigvals(self.W)), axis=-1)
+        return float(rho) if self.stack is None else rho
 
 
 def check_compatible(student: RNN, teacher: RNN) -> None:
@@ -205,33 +240,38 @@ def sample_inputs(rng: np.random.Generator, batch: int, T: int, d: int) -> np.nd
 
 
 def run(rnn: RNN, x: np.ndarray) -> np.ndarray:
-    """Hidden states h, shape (batch, T+1, n), from h_0 = 0 and inputs x (batch, T, d).
+    """Hidden states h, shape (..., batch, T+1, n), from h_0 = 0 and inputs x (..., batch, T, d).
 
-    h_{t+1} = W h_t + B x_t (SPEC §1.1). Computed time-major by `run_time_major` (one
-    contiguous (batch, n) @ (n, n) product per step); the result is a (batch, T+1, n) view.
+    h_{t+1} = W h_t + B x_t (SPEC §1.1). Leading axes of x: a stack of minibatches (one per
+    network of a stack, or several for one network). Computed time-major by `run_time_major`
+    (one contiguous (batch, n) @ (n, n) product per step); the result is a view.
     """
     x = np.asarray(x, dtype=float)
-    if x.ndim != 3 or x.shape[2] != rnn.d:
-        raise ValueError(f"x must have shape (batch, T, d={rnn.d}), got {x.shape}")
-    return run_time_major(rnn, x.transpose(1, 0, 2)).transpose(1, 0, 2)
+    if x.ndim not in (3, 4) or x.shape[-1] != rnn.d:
+        raise ValueError(f"x must have shape (batch, T, d={rnn.d}) or (S, batch, T, d), got {x.shape}")
+    return np.swapaxes(run_time_major(rnn, np.swapaxes(x, -3, -2)), -3, -2)
 
 
 def run_time_major(rnn: RNN, x_tm: np.ndarray) -> np.ndarray:
-    """Time-major hidden states h (T+1, batch, n) from inputs x_tm (T, batch, d), h_0 = 0.
+    """Time-major hidden states h (..., T+1, batch, n) from inputs x_tm (..., T, batch, d), h_0 = 0.
 
     h_{t+1} = W h_t + B x_t (SPEC §1.1). The drive B x_t of all steps is one matmul over the
-    contiguous (T·batch, d) block; the recursion then costs one BLAS call per step writing
-    into contiguous memory (no strided slices, no per-step temporaries beyond one buffer).
+    contiguous (T·batch, d) block; the recursion then costs one BLAS call per step (per member
+    of a stack) writing into contiguous memory (no strided slices, no per-step temporaries
+    beyond one buffer).
     """
-    T, batch, d = x_tm.shape
-    h = np.empty((T + 1, batch, rnn.n))
-    h[0] = 0.0
-    np.matmul(np.ascontiguousarray(x_tm).reshape(T * batch, d), rnn.B.T, out=h[1:].reshape(T * batch, rnn.n))
-    Wt = rnn.W.T
-    buf = np.empty((batch, rnn.n))
+    T, batch, d = x_tm.shape[-3:]
+    lead = np.broadcast_shapes(x_tm.shape[:-3], rnn.W.shape[:-2])
+    x_tm = np.broadcast_to(x_tm, lead + (T, batch, d))
+    h = np.empty(lead + (T + 1, batch, rnn.n))
+    h[..., 0, :, :] = 0.0
+    drive = h[..., 1:, :, :].reshape(lead + (T * batch, rnn.n))  # a view of h
+    np.matmul(np.ascontiguousarray(x_tm).reshape(lead + (T * batch, d)), rnn.B.mT, out=drive)
+    Wt = rnn.W.mT
+    buf = np.empty(lead + (batch, rnn.n))
     for t in range(1, T):  # h_1 = B x_0 already; h_{t+1} = drive_t + h_t W^T
-        np.matmul(h[t], Wt, out=buf)
-        h[t + 1] += buf
+        np.matmul(h[..., t, :, :], Wt, out=buf)
+        h[..., t + 1, :, :] += buf
     return h
 
 

@@ -44,8 +44,8 @@ def check_loss(loss: str) -> str:
 
 @dataclass(frozen=True)
 class SampledHistory:
-    """h (batch, T+1, n) with h_0 = 0; x (batch, T, d); errors (batch, T, o) where
-    errors[:, t-1] is the loss weight times ε_t = y_t − y*_t."""
+    """h (..., batch, T+1, n) with h_0 = 0; x (..., batch, T, d); errors (..., batch, T, o) where
+    errors[..., t-1] is the loss weight times ε_t = y_t − y*_t (leading axis: a stack)."""
 
     h: np.ndarray
     x: np.ndarray
@@ -53,47 +53,51 @@ class SampledHistory:
 
     @property
     def batch(self) -> int:
-        return self.x.shape[0]
+        return self.x.shape[-3]
 
 
 def sampled_history(student: RNN, teacher: RNN, x: np.ndarray, loss: str = "final") -> SampledHistory:
     check_compatible(student, teacher)
     check_loss(loss)
     h = run(student, x)
-    T = x.shape[1]
+    T = x.shape[-2]
     if loss == "final":
-        errors = np.zeros((x.shape[0], T, student.o))
-        errors[:, -1] = h[:, T] @ student.A.T - run(teacher, x)[:, T] @ teacher.A.T
-    else:
-        errors = (h[:, 1:] @ student.A.T - run(teacher, x)[:, 1:] @ teacher.A.T) / T
+        errors = np.zeros(x.shape[:-1] + (student.o,))
+        errors[..., -1, :] = h[..., T, :] @ student.A.mT - run(teacher, x)[..., T, :] @ teacher.A.mT
+    else:  # A^T with an axis for the batch: (..., 1, n, o)
+        At, As_t = student.A.mT[..., None, :, :], teacher.A.mT[..., None, :, :]
+        errors = (h[..., 1:, :] @ At - run(teacher, x)[..., 1:, :] @ As_t) / T
     return SampledHistory(h=h, x=x, errors=errors)
 
 
 def readout_update(hist: SampledHistory) -> np.ndarray:
     """ΔA = mean_batch Σ_t ε_t h_t^T (delta rule, SPEC §2.1)."""
-    errors = hist.errors.reshape(-1, hist.errors.shape[-1])
-    return errors.T @ hist.h[:, 1:].reshape(errors.shape[0], -1) / hist.batch
+    lead = hist.errors.shape[:-3]
+    errors = hist.errors.reshape(lead + (-1, hist.errors.shape[-1]))
+    states = hist.h[..., 1:, :].reshape(lead + (errors.shape[-2], -1))
+    return errors.mT @ states / hist.batch
 
 
-def backward_filter(signal: np.ndarray, decay) -> np.ndarray:
-    """λ_s = signal_s + decay ∘ λ_{s+1} (λ_T = 0) over axis 1 of signal (batch, T, n).
+def backward_filter(signal: np.ndarray, decay, matrix: bool = False) -> np.ndarray:
+    """λ_s = signal_s + decay ∘ λ_{s+1} (λ_T = 0) over axis -2 of signal (..., batch, T, n).
 
-    decay: a scalar or per-unit vector (n,) (elementwise), or a matrix D (n×n) acting as λ D.
+    decay: a scalar or per-unit vector (..., n) (elementwise), or with matrix=True a matrix D
+    (..., n, n) acting as λ D.
     """
     lam = np.empty_like(signal)
-    carry = np.zeros_like(signal[:, 0])
-    matrix = np.ndim(decay) == 2
-    for s in range(signal.shape[1] - 1, -1, -1):
-        carry = signal[:, s] + (carry @ decay if matrix else carry * decay)
-        lam[:, s] = carry
+    carry = np.zeros_like(signal[..., 0, :])
+    for s in range(signal.shape[-2] - 1, -1, -1):
+        carry = signal[..., s, :] + (carry @ decay if matrix else carry * decay)
+        lam[..., s, :] = carry
     return lam
 
 
 def weight_updates(lam: np.ndarray, hist: SampledHistory) -> tuple[np.ndarray, np.ndarray]:
     """ΔW = mean_batch Σ_s λ_s h_s^T and ΔB = mean_batch Σ_s λ_s x_s^T: one matmul each."""
-    n = lam.shape[-1]
-    flat = lam.reshape(-1, n).T / hist.batch
-    return flat @ hist.h[:, :-1].reshape(-1, n), flat @ hist.x.reshape(-1, hist.x.shape[-1])
+    lead, n = lam.shape[:-3], lam.shape[-1]
+    flat = lam.reshape(lead + (-1, n)).mT / hist.batch
+    states = hist.h[..., :-1, :].reshape(lead + (-1, n))
+    return flat @ states, flat @ hist.x.reshape(lead + (-1, hist.x.shape[-1]))
 
 
 def sampled_update(hist: SampledHistory, lam: np.ndarray) -> RNN:
@@ -105,8 +109,8 @@ def sampled_update(hist: SampledHistory, lam: np.ndarray) -> RNN:
 class LagHistory:
     """Minibatch correlations of the final error ε_T = y_T − y*_T with the history,
     lag-indexed like `expectations.FiniteHistory`:
-    Ex[m] = mean_b ε_T x_{T-1-m}^T (T, o, d), Eh[m] = mean_b ε_T h_{T-1-m}^T (T, o, n),
-    readout = mean_b ε_T h_T^T (the delta-rule ΔA), errors = ε_T (batch, o)."""
+    Ex[m] = mean_b ε_T x_{T-1-m}^T (..., T, o, d), Eh[m] = mean_b ε_T h_{T-1-m}^T (..., T, o, n),
+    readout = mean_b ε_T h_T^T (the delta-rule ΔA), errors = ε_T (..., batch, o)."""
 
     Ex: np.ndarray
     Eh: np.ndarray
@@ -115,40 +119,50 @@ class LagHistory:
 
 
 def final_output(rnn: RNN, x_tm: np.ndarray) -> np.ndarray:
-    """y_T = A h_T = Σ_{k<T} (A W^k B) x_{T-1-k}, shape (batch, o), from x_tm (T, batch, d).
+    """y_T = A h_T = Σ_{k<T} (A W^k B) x_{T-1-k}, shape (..., batch, o), from x_tm (..., T, batch, d).
 
     The kernels A W^k B come from `linalg.power_rows` (O(T·o·n² + n³ log T)); applying them
     is one (batch × T·d)·(T·d × o) product. Used for the teacher, whose states are not needed.
     """
-    T, batch, d = x_tm.shape
-    kernels = power_rows(rnn.A, rnn.W, T) @ rnn.B  # (T, o, d): A W^k B
-    x_rev = x_tm[::-1].transpose(1, 0, 2).reshape(batch, T * d)  # lag k = T-1-t
-    return x_rev @ kernels.transpose(0, 2, 1).reshape(T * d, rnn.o)
+    T, batch, d = x_tm.shape[-3:]
+    kernels = power_rows(rnn.A, rnn.W, T) @ rnn.B[..., None, :, :]  # (..., T, o, d): A W^k B
+    x_rev = np.swapaxes(x_tm[..., ::-1, :, :], -3, -2).reshape(x_tm.shape[:-3] + (batch, T * d))  # lag k = T-1-t
+    return x_rev @ kernels.mT.reshape(kernels.shape[:-3] + (T * d, rnn.o))
 
 
 def final_step_history(student: RNN, teacher: RNN, x: np.ndarray) -> LagHistory:
-    """Correlations of ε_T with h_{T-1-m} and x_{T-1-m} over a minibatch x (batch, T, d)."""
+    """Correlations of ε_T with h_{T-1-m} and x_{T-1-m} over a minibatch x (..., batch, T, d)."""
     check_compatible(student, teacher)
+    x = check_inputs(student, x)
+    batch, T, _ = x.shape[-3:]
+    x_tm = np.ascontiguousarray(np.swapaxes(x, -3, -2))
+    h = run_time_major(student, x_tm)  # (..., T+1, batch, n)
+    errors = h[..., T, :, :] @ student.A.mT - final_output(teacher, x_tm)
+    scaled = errors.mT / batch  # (..., o, batch)
+    Eh = np.matmul(scaled[..., None, :, :], h[..., T - 1 :: -1, :, :])  # Eh[m] uses h_{T-1-m}
+    Ex = np.matmul(scaled[..., None, :, :], x_tm[..., ::-1, :, :])
+    return LagHistory(Ex=Ex, Eh=Eh, readout=scaled @ h[..., T, :, :], errors=errors)
+
+
+def check_inputs(rnn: RNN, x) -> np.ndarray:
+    """x as floats, shape (batch, T, d) for one network or (S, batch, T, d) for a stack of S."""
     x = np.asarray(x, dtype=float)
-    if x.ndim != 3 or x.shape[2] != student.d:
-        raise ValueError(f"x must have shape (batch, T, d={student.d}), got {x.shape}")
-    batch, T, _ = x.shape
-    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
-    h = run_time_major(student, x_tm)  # (T+1, batch, n)
-    errors = h[T] @ student.A.T - final_output(teacher, x_tm)
-    scaled = errors.T / batch  # (o, batch)
-    Eh = np.matmul(scaled, h[T - 1 :: -1])  # Eh[m] uses h_{T-1-m}
-    Ex = np.matmul(scaled, x_tm[::-1])
-    return LagHistory(Ex=Ex, Eh=Eh, readout=scaled @ h[T], errors=errors)
+    want = 3 if rnn.stack is None else 4
+    if x.ndim != want or x.shape[-1] != rnn.d or (rnn.stack is not None and x.shape[0] != rnn.stack):
+        shape = "(batch, T, d={})".format(rnn.d) if rnn.stack is None else f"(S={rnn.stack}, batch, T, d={rnn.d})"
+        raise ValueError(f"x must have shape {shape}, got {x.shape}")
+    return x
 
 
 def lag_update(weights: np.ndarray, hist) -> tuple[np.ndarray, np.ndarray]:
     """ΔW = Σ_m Φ_m^T Eh[m] and ΔB = Σ_m Φ_m^T Ex[m] over the lags m < len(weights).
 
-    weights Φ: (lags, o, n); hist: a `LagHistory` or `expectations.FiniteHistory`. Each sum
-    is one (n × lags·o)·(lags·o × ·) matmul.
+    weights Φ: (..., lags, o, n); hist: a `LagHistory` or `expectations.FiniteHistory`. Each
+    sum is one (n × lags·o)·(lags·o × ·) matmul per member of a stack.
     """
-    lags = weights.shape[0]
-    dW = np.tensordot(weights, hist.Eh[:lags], axes=([0, 1], [0, 1]))
-    dB = np.tensordot(weights, hist.Ex[:lags], axes=([0, 1], [0, 1]))
+    lags, o, n = weights.shape[-3:]
+    lead = np.broadcast_shapes(weights.shape[:-3], hist.Eh.shape[:-3])
+    phi = np.broadcast_to(weights, lead + weights.shape[-3:]).reshape(lead + (lags * o, n)).mT
+    dW = phi @ hist.Eh[..., :lags, :, :].reshape(lead + (lags * o, -1))
+    dB = phi @ hist.Ex[..., :lags, :, :].reshape(lead + (lags * o, -1))
     return dW, dB

@@ -1,9 +1,13 @@
 """The learning-rule interface: everything specific to one rule lives in its ``Rule`` object.
 
 A ``Rule`` carries (docs/model.md §2, §3)
-- ``expected(student, teacher, opts, T)``: E_x[Δθ] for the full, non-aligned network, finite T
-  (int) or T→∞ (``T=None``);
+- ``expected(student, teacher, opts, T[, stat])``: E_x[Δθ] for the full, non-aligned network,
+  finite T (int) or T→∞ (``T=None``; a rule may take ``stat``, the step's
+  `expectations.Stationary` covariances, when the caller already has them);
 - ``sampled(student, teacher, opts, x)``: Δθ averaged over a minibatch x (batch, T, d);
+  both accept a stack of students (leading axis S, `model.RNN`) with one teacher or a stack, a
+  feedback R of shape (o, n) or (S, o, n), and for ``sampled`` one minibatch per student
+  x (S, batch, T, d);
 - ``label`` and ``color``: how figures name and draw it;
 - ``gradient``: True if ``expected`` is the exact gradient of the loss (then tests check it
   against finite differences of the loss);
@@ -61,8 +65,8 @@ class RuleOptions:
         if self.feedback is None:
             raise ValueError("feedback: this rule needs a feedback matrix R of shape (o, n)")
         R = np.asarray(self.feedback, dtype=float)
-        if R.shape != (o, n):
-            raise ValueError(f"feedback R must have shape (o={o}, n={n}), got {R.shape}")
+        if R.shape[-2:] != (o, n) or R.ndim > 3:
+            raise ValueError(f"feedback R must have shape (o={o}, n={n}) or (S, o, n), got {R.shape}")
         return R
 
 

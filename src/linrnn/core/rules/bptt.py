@@ -15,8 +15,8 @@ from linrnn.core.rules.base import ModeDynamics, Rule, RuleOptions
 from linrnn.core.rules.tbptt import backprop_expected, backprop_sampled
 
 
-def expected(student: RNN, teacher: RNN, opts: RuleOptions, T: int | None = None) -> RNN:
-    return backprop_expected(student, teacher, T, None, opts.loss)
+def expected(student: RNN, teacher: RNN, opts: RuleOptions, T: int | None = None, stat=None) -> RNN:
+    return backprop_expected(student, teacher, T, None, opts.loss, stat)
 
 
 def sampled(student: RNN, teacher: RNN, opts: RuleOptions, x: np.ndarray) -> RNN:

@@ -30,16 +30,17 @@ def feedback_matrix(student: RNN, opts: RuleOptions) -> np.ndarray:
     return opts.require_feedback(student.o, student.n)
 
 
-def expected(student: RNN, teacher: RNN, opts: RuleOptions, T: int | None = None) -> RNN:
+def expected(student: RNN, teacher: RNN, opts: RuleOptions, T: int | None = None, stat=None) -> RNN:
     F = feedback_matrix(student, opts)
-    decays = np.diag(student.W).copy()
+    decays = np.diagonal(student.W, axis1=-2, axis2=-1).copy()
     if T is None:
         if np.any(np.abs(decays) >= 1):
             raise NotConvergentError("e-prop traces need |W_ii| < 1 for the T→∞ limit")
-        s = stationary(student, teacher)
+        s = stat or stationary(student, teacher)
         dA = readout_update(student, teacher, T, s)
-        rows = resolvent_rows(student.W, F.T @ student.A, decays)
-        rows_star = resolvent_rows(teacher.W, F.T @ teacher.A, decays)
+        powers, powers_star = s.powers or (None, None)  # the squarings of W, W* the step made
+        rows = resolvent_rows(student.W, F.mT @ student.A, decays, powers)
+        rows_star = resolvent_rows(teacher.W, F.mT @ teacher.A, decays, powers_star)
         dW = rows @ student.W @ s.C - rows_star @ teacher.W @ s.Cx
         dB = rows @ student.B - rows_star @ teacher.B
         return RNN(dA, dW, dB)
@@ -49,7 +50,8 @@ def expected(student: RNN, teacher: RNN, opts: RuleOptions, T: int | None = None
 def _from_history(F: np.ndarray, decays: np.ndarray, hist) -> RNN:
     """ΔW_ip = Σ_m W_ii^m Σ_o F_oi Eh[m]_op (Φ_m = F diag(W)^m), likewise ΔB with Ex; exact or
     minibatch lag correlations (see `sampling`)."""
-    weights = F[None, :, :] * decays[None, None, :] ** np.arange(hist.Eh.shape[0])[:, None, None]
+    lags = np.arange(hist.Eh.shape[-3])[:, None, None]
+    weights = F[..., None, :, :] * decays[..., None, None, :] ** lags
     dW, dB = lag_update(weights, hist)
     return RNN(hist.readout, dW, dB)
 
@@ -59,9 +61,11 @@ def sampled(student: RNN, teacher: RNN, opts: RuleOptions, x: np.ndarray) -> RNN
     per-synapse trace is ever stored (see `sampling`)."""
     F = feedback_matrix(student, opts)
     if opts.loss == "final":  # per-neuron traces weighted by ε_T: Φ_m = F diag(W)^m
-        return _from_history(F, np.diag(student.W).copy(), final_step_history(student, teacher, x))
+        decays = np.diagonal(student.W, axis1=-2, axis2=-1).copy()
+        return _from_history(F, decays, final_step_history(student, teacher, x))
     hist = sampled_history(student, teacher, x, opts.loss)
-    return sampled_update(hist, backward_filter(hist.errors @ F, np.diag(student.W)))
+    decays = np.diagonal(student.W, axis1=-2, axis2=-1)[..., None, :]  # an axis for the batch
+    return sampled_update(hist, backward_filter(hist.errors @ F[..., None, :, :], decays))
 
 
 RULE = Rule(

@@ -18,19 +18,21 @@ from linrnn.core.sampling import backward_filter, final_step_history, sampled_hi
 
 
 def _leaky_resolvent(A: np.ndarray, W: np.ndarray, w_hat: float) -> np.ndarray:
-    """A (I − ŵ W)^{-1} = Σ_m ŵ^m A W^m."""
-    return np.linalg.solve((np.eye(W.shape[0]) - w_hat * W).T, A.T).T
+    """A (I − ŵ W)^{-1} = Σ_m ŵ^m A W^m (exactly A for ŵ = 0)."""
+    if w_hat == 0:
+        return A
+    return np.linalg.solve((np.eye(W.shape[-1]) - w_hat * W).mT, A.mT).mT
 
 
-def expected(student: RNN, teacher: RNN, opts: RuleOptions, T: int | None = None) -> RNN:
+def expected(student: RNN, teacher: RNN, opts: RuleOptions, T: int | None = None, stat=None) -> RNN:
     R = opts.require_feedback(student.o, student.n)
     if T is None:
-        s = stationary(student, teacher)
+        s = stat or stationary(student, teacher)
         dA = readout_update(student, teacher, T, s)
         AR = _leaky_resolvent(student.A, student.W, opts.w_hat)
         AsR = _leaky_resolvent(teacher.A, teacher.W, opts.w_hat)
-        dW = R.T @ (AR @ student.W @ s.C - AsR @ teacher.W @ s.Cx)
-        dB = R.T @ (AR @ student.B - AsR @ teacher.B)
+        dW = R.mT @ (AR @ student.W @ s.C - AsR @ teacher.W @ s.Cx)
+        dB = R.mT @ (AR @ student.B - AsR @ teacher.B)
         return RNN(dA, dW, dB)
     return _from_history(R, opts.w_hat, finite_history(student, teacher, T, opts.loss))
 
@@ -38,9 +40,9 @@ def expected(student: RNN, teacher: RNN, opts: RuleOptions, T: int | None = None
 def _from_history(R: np.ndarray, w_hat: float, hist) -> RNN:
     """ΔW = R^T Σ_m ŵ^m Eh[m], ΔB = R^T Σ_m ŵ^m Ex[m] (Φ_m = ŵ^m R), ΔA = readout, with the
     exact or minibatch lag correlations (see `sampling`)."""
-    decay = w_hat ** np.arange(hist.Eh.shape[0])
-    dW = R.T @ np.tensordot(decay, hist.Eh, axes=1)
-    dB = R.T @ np.tensordot(decay, hist.Ex, axes=1)
+    decay = w_hat ** np.arange(hist.Eh.shape[-3])
+    dW = R.mT @ np.tensordot(decay, hist.Eh, axes=([0], [-3]))
+    dB = R.mT @ np.tensordot(decay, hist.Ex, axes=([0], [-3]))
     return RNN(hist.readout, dW, dB)
 
 
@@ -50,7 +52,7 @@ def sampled(student: RNN, teacher: RNN, opts: RuleOptions, x: np.ndarray) -> RNN
     if opts.loss == "final":  # the trace e_T weighted by ε_T: Φ_m = ŵ^m R
         return _from_history(R, opts.w_hat, final_step_history(student, teacher, x))
     hist = sampled_history(student, teacher, x, opts.loss)
-    return sampled_update(hist, backward_filter(hist.errors @ R, opts.w_hat))
+    return sampled_update(hist, backward_filter(hist.errors @ R[..., None, :, :], opts.w_hat))
 
 
 RULE = Rule(

@@ -24,26 +24,28 @@ from linrnn.core.sampling import (
 from linrnn.core.stein import stein_sum, stein_sums
 
 
-def backprop_expected(student: RNN, teacher: RNN, T: int | None, window: int | None, loss: str = "final") -> RNN:
+def backprop_expected(
+    student: RNN, teacher: RNN, T: int | None, window: int | None, loss: str = "final", stat: Stationary | None = None
+) -> RNN:
     """Expected update of BPTT truncated to `window` lags (None: no truncation)."""
     A, W, B = student.A, student.W, student.B
     if T is None:
+        At = A.mT
         if window is None:  # C, C×, Z1, Z2 in one doubling loop sharing W^{2^j}, W*^{2^j}
-            Ws = teacher.W
-            C, Cx, Z1, Z2 = stein_sums(
-                [W, Ws],
-                [
-                    (W, B @ B.T, W.T),
-                    (Ws, teacher.B @ B.T, W.T),
-                    (W.T, A.T @ A, W),
-                    (W.T, A.T @ teacher.A, Ws),
-                ],
-            )
-            s = Stationary(C=C, Cx=Cx)
+            W_, Ws_ = (0, False), (1, False)
+            Wt_ = (0, True)
+            adjoint = [(Wt_, At @ A, W_), (Wt_, At @ teacher.A, Ws_)]
+            if stat is None:
+                Bt = B.mT
+                C, Cx, Z1, Z2 = stein_sums([W, teacher.W], [(W_, B @ Bt, Wt_), (Ws_, teacher.B @ Bt, Wt_), *adjoint])
+                s = Stationary(C=C, Cx=Cx)
+            else:  # reuse the squarings of the step's covariances
+                s = stat
+                Z1, Z2 = stein_sums(list(stat.powers), adjoint)
         else:
-            s = stationary(student, teacher)
-            Z1 = stein_sum(W.T, A.T @ A, W, window)
-            Z2 = stein_sum(W.T, A.T @ teacher.A, teacher.W, window)
+            s = stat or stationary(student, teacher)
+            Z1 = stein_sum(W.mT, At @ A, W, window)
+            Z2 = stein_sum(W.mT, At @ teacher.A, teacher.W, window)
         dA = readout_update(student, teacher, T, s)
         dW = Z1 @ W @ s.C - Z2 @ teacher.W @ s.Cx
         dB = Z1 @ B - Z2 @ teacher.B
@@ -66,21 +68,22 @@ def backprop_sampled(student: RNN, teacher: RNN, x: np.ndarray, window: int | No
     `_from_history` over the minibatch correlations (no batch of adjoints is propagated).
     """
     if loss == "final":
-        return _from_history(student, final_step_history(student, teacher, x), x.shape[1], window)
+        return _from_history(student, final_step_history(student, teacher, x), x.shape[-2], window)
     hist = sampled_history(student, teacher, x, loss)
-    signal = hist.errors @ student.A  # row s: (A^T ε_{s+1})^T
-    T = x.shape[1]
+    signal = hist.errors @ student.A[..., None, :, :]  # row s: (A^T ε_{s+1})^T
+    T = x.shape[-2]
     if window is None or window >= T:
-        return sampled_update(hist, backward_filter(signal, student.W))
+        return sampled_update(hist, backward_filter(signal, student.W, matrix=True))
+    W = student.W[..., None, :, :]  # an axis for the batch
     lam, term = signal.copy(), signal
-    for _ in range(1, window):  # term_m[:, s] = (W^m)^T A^T ε_{s+1+m}
-        term = np.concatenate([term[:, 1:], np.zeros_like(term[:, :1])], axis=1) @ student.W
+    for _ in range(1, window):  # term_m[..., s, :] = (W^m)^T A^T ε_{s+1+m}
+        term = np.concatenate([term[..., 1:, :], np.zeros_like(term[..., :1, :])], axis=-2) @ W
         lam += term
     return sampled_update(hist, lam)
 
 
-def expected(student: RNN, teacher: RNN, opts: RuleOptions, T: int | None = None) -> RNN:
-    return backprop_expected(student, teacher, T, opts.tau, opts.loss)
+def expected(student: RNN, teacher: RNN, opts: RuleOptions, T: int | None = None, stat=None) -> RNN:
+    return backprop_expected(student, teacher, T, opts.tau, opts.loss, stat)
 
 
 def sampled(student: RNN, teacher: RNN, opts: RuleOptions, x: np.ndarray) -> RNN:

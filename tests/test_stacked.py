@@ -1,0 +1,148 @@
+"""A stack of students (leading axis) gives each student the numbers it gets alone: every
+rule's expected and sampled update, and whole trainings with per-student end states."""
+
+import numpy as np
+import pytest
+
+from linrnn.core.model import RNN, make_aligned_teacher, random_feedback, random_student
+from linrnn.core.rules import RULES, RuleOptions, get_rule
+from linrnn.core.train import StopRule, train
+from tests.helpers import random_stable_rnn
+
+S, N, D, O = 3, 6, 3, 2
+RTOL = 1e-12
+
+
+def stack_setup(seed=0, teachers="one"):
+    rng = np.random.default_rng(seed)
+    students = [random_student(N, D, O, 0.3, rng) for _ in range(S)]
+    if teachers == "one":
+        teacher = random_stable_rnn(rng, 5, D, O, radius=0.7)
+        per = [teacher] * S
+    else:
+        per = [random_stable_rnn(rng, 5, D, O, radius=0.7) for _ in range(S)]
+        teacher = RNN.stacked(per)
+    R = np.stack([random_feedback(O, N, rng) for _ in range(S)])
+    return students, per, teacher, R
+
+
+def assert_same(stacked: RNN, singles, rtol=RTOL):
+    for name in ("A", "W", "B"):
+        ref = np.stack([getattr(u, name) for u in singles])
+        got = getattr(stacked, name)
+        scale = np.max(np.abs(ref))
+        assert np.max(np.abs(got - ref)) <= rtol * scale, name
+
+
+OPTIONS = [
+    ("bptt", {}),
+    ("tbptt", {"tau": 2}),
+    ("rflo", {"w_hat": 0.3}),
+    ("eprop", {}),
+    ("eprop", {"eprop_feedback": "symmetric"}),
+]
+
+
+@pytest.mark.parametrize("teachers", ["one", "stack"])
+@pytest.mark.parametrize("rule,kw", OPTIONS)
+@pytest.mark.parametrize("loss", ["final", "sequence"])
+def test_stacked_updates_equal_per_student_updates(rule, kw, loss, teachers):
+    students, per, teacher, R = stack_setup(1, teachers)
+    stack = RNN.stacked(students)
+    r = get_rule(rule)
+    opts = RuleOptions(feedback=R, loss=loss, **kw)
+    alone = [RuleOptions(feedback=R[i], loss=loss, **kw) for i in range(S)]
+    for T in (None, 7):
+        if T is None and loss == "sequence":
+            continue
+        got = r.expected(stack, teacher, opts, T)
+        assert_same(got, [r.expected(students[i], per[i], alone[i], T) for i in range(S)])
+    x = np.random.default_rng(2).standard_normal((S, 8, 7, D))
+    got = r.sampled(stack, teacher, opts, x)
+    assert_same(got, [r.sampled(students[i], per[i], alone[i], x[i]) for i in range(S)])
+
+
+def test_every_registered_rule_is_covered():
+    assert {rule for rule, _ in OPTIONS} == set(RULES)
+
+
+def _compare_runs(stacked, singles):
+    assert len(stacked) == len(singles)
+    for got, ref in zip(stacked, singles, strict=True):
+        assert got.status == ref.status and got.diverged_step == ref.diverged_step and got.message == ref.message
+        np.testing.assert_array_equal(got.steps, ref.steps)
+        for name in ("loss", "A", "W", "B"):
+            a, b = getattr(got, name), getattr(ref, name)
+            assert np.max(np.abs(a - b)) <= RTOL * np.max(np.abs(b)), name
+
+
+@pytest.mark.parametrize("rule,kw", OPTIONS)
+@pytest.mark.parametrize("estimator", ["expected", "sampled"])
+def test_stacked_training_equals_per_student_training(rule, kw, estimator):
+    students, per, teacher, R = stack_setup(3, "stack")
+    settings = dict(eta=0.05, steps=60, record_every=10, estimator=estimator)
+    if estimator == "sampled":
+        settings.update(T=8, batch=16)
+    seeds = [11, 12, 13]
+    rng_of = (lambda i: np.random.default_rng(seeds[i])) if estimator == "sampled" else (lambda i: None)
+    singles = [
+        train(rule, students[i], per[i], opts=RuleOptions(feedback=R[i], **kw), rng=rng_of(i), **settings)
+        for i in range(S)
+    ]
+    rngs = [rng_of(i) for i in range(S)] if estimator == "sampled" else None
+    stacked = train(rule, RNN.stacked(students), teacher, opts=RuleOptions(feedback=R, **kw), rng=rngs, **settings)
+    _compare_runs(stacked, singles)
+
+
+def _mixed_stack():
+    """Three students of one teacher: one diverges (large A and B: the first steps overshoot),
+    one converges, one stalls (a zero student: every gradient vanishes at A = B = 0, W = 0)."""
+    rng = np.random.default_rng(5)
+    teacher = make_aligned_teacher(4, 2, 2, [1.0, 0.5], [1.0, 0.5], [0.5, 0.2], rng)
+    good = random_student(4, 2, 2, 0.3, rng)
+    zero = RNN(np.zeros((2, 4)), np.zeros((4, 4)), np.zeros((4, 2)))
+    wild = RNN(good.A * 3, good.W, good.B * 3)
+    return [wild, good, zero], teacher.rnn
+
+
+def test_students_of_a_stack_diverge_converge_and_stall_on_their_own():
+    students, teacher = _mixed_stack()
+    stop = StopRule(rel_loss=0.01, stall_window=4.0, stall_decrease=1e-3)
+    settings = dict(eta=0.2, steps=4000, record_every=5, stop=stop)
+    singles = [train("bptt", s, teacher, **settings) for s in students]
+    stacked = train("bptt", RNN.stacked(students), teacher, **settings)
+    assert [r.status for r in singles] == ["diverged", "converged", "stalled"]
+    _compare_runs(stacked, singles)
+    wild, good, zero = stacked
+    assert 0 < wild.diverged_step < 10 and f"step {wild.diverged_step}" in wild.message
+    assert "spectral radius" in wild.message
+    rho = np.max(np.abs(np.linalg.eigvals(wild.final.W)))
+    assert rho < 1  # the last recorded state is a valid one
+    # converged: stops at the first record at or below 1 % of the initial loss
+    assert good.loss[-1] <= 0.01 * good.loss[0] < good.loss[-2] and good.steps[-1] < 4000
+    # stalled: the loss of the zero student never moves; the first record a window (4.0 / η
+    # = 20 steps) after the start ends it
+    assert np.all(zero.loss == zero.loss[0]) and zero.steps[-1] == 20
+    assert good.status == "converged" and zero.status == "stalled" and good.diverged_step == zero.diverged_step == -1
+
+
+def test_budget_exhausted_when_no_criterion_is_met():
+    students, teacher = _mixed_stack()
+    res = train("bptt", students[1], teacher, eta=0.05, steps=20, record_every=10, stop=StopRule(rel_loss=1e-9))
+    assert res.status == "budget_exhausted" and res.steps[-1] == 20
+
+
+def test_sampled_results_do_not_depend_on_the_stack():
+    """Per-student generators: a student's run is the same alone, in a stack of 3 or of 2."""
+    students, per, teacher, R = stack_setup(4, "one")
+    settings = dict(eta=0.05, steps=30, record_every=10, estimator="sampled", T=6, batch=8)
+    run = lambda idx: train(  # noqa: E731
+        "rflo",
+        RNN.stacked([students[i] for i in idx]),
+        teacher,
+        opts=RuleOptions(feedback=R[idx]),
+        rng=[np.random.default_rng(100 + i) for i in idx],
+        **settings,
+    )
+    full, part = run([0, 1, 2]), run([2, 0])
+    _compare_runs([full[2], full[0]], part)
