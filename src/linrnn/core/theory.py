@@ -19,7 +19,6 @@ import itertools
 import math
 
 import numpy as np
-from scipy.optimize import least_squares
 
 from linrnn.core import modes
 from linrnn.core.modes import check_arguments, mode_field, ode_rule
@@ -230,7 +229,8 @@ def find_fixed_points(
     """Search for zeros of F in the box |a|, |b| ≤ ab_range (start grid), |w| < w_box < 1.
 
     From every start (a, b) on an n_ab × n_ab grid and w in w_values, minimise |F|² by
-    bounded least squares (analytic Jacobian); keep the results with max |F| < tol, and label
+    Levenberg–Marquardt with the analytic Jacobian, all starts at once (`batched_root_search`);
+    keep the results with max |F| < tol and |w| < w_box, and label
     each "optimal" (|ab − c| and |w − w*| < label_tol), "nonoptimal" (|a|, |b| < label_tol)
     or "other".  Returns dict(points (m, 3), labels (m,), residuals (m,), n_starts,
     n_optimal_pos, n_optimal_neg, n_nonoptimal, others (the "other" points, (j, 3))).
@@ -241,20 +241,16 @@ def find_fixed_points(
     grid = np.linspace(-ab_range, ab_range, n_ab)
     starts = np.array([(a, b, w) for a in grid for b in grid for w in w_values], dtype=float)
 
-    def fun(x):
-        return mode_field(rule, x[0], x[1], x[2], a_star, b_star, w_star, **kw)
+    def fun(x):  # (m, 3) points -> (m, 3) field values
+        return mode_field(rule, x[:, 0], x[:, 1], x[:, 2], a_star, b_star, w_star, **kw).T
 
     def jac(x):
-        return jacobian(rule, x[0], x[1], x[2], a_star, b_star, w_star, **kw)
+        return jacobian(rule, x[:, 0], x[:, 1], x[:, 2], a_star, b_star, w_star, **kw)
 
-    lower, upper = [-np.inf, -np.inf, -w_box], [np.inf, np.inf, w_box]
-    points, residuals = [], []
-    for x0 in starts:
-        res = least_squares(fun, x0, jac=jac, bounds=(lower, upper), xtol=1e-15, ftol=1e-15, gtol=1e-15)
-        r = float(np.max(np.abs(fun(res.x))))
-        if r < tol and abs(res.x[2]) < w_box:
-            points.append(res.x)
-            residuals.append(r)
+    x = batched_root_search(fun, jac, starts, w_box=w_box)
+    r = np.max(np.abs(fun(x)), axis=1)
+    found = (r < tol) & (np.abs(x[:, 2]) < w_box)
+    points, residuals = x[found], r[found]
     points = np.array(points).reshape(-1, 3)
     a, b, w = points.T
     labels = np.full(len(points), "other", dtype=object)
@@ -271,6 +267,51 @@ def find_fixed_points(
         n_nonoptimal=int(np.sum(labels == "nonoptimal")),
         others=points[labels == "other"],
     )
+
+
+def batched_root_search(fun, jac, starts, *, w_box=0.999, max_iter=300, ftol=1e-14):
+    """Zeros of a field F: R³ → R³ from many starts at once, |w| (third coordinate) ≤ w_box.
+
+    Levenberg–Marquardt on ½|F|² for every start (rows of `starts`) in one array: the step
+    δ = −(JᵀJ + μ diag(JᵀJ + I))⁻¹ JᵀF with its own damping μ per start (÷3 after a step that
+    lowers |F|², ×4 otherwise); a step whose w would leave |w| < w_box moves w 90 % of the way
+    to the bound instead (iterates stay strictly feasible, as in scipy's trust-region reflective
+    least_squares that this replaces). The Jacobian J is
+    singular on a manifold of zeros, which the damping handles. A start stops when
+    max |F| < ftol, its damping exceeds 1e16 (no further descent) or after max_iter steps
+    (the evaluation budget of scipy.optimize.least_squares for 3 unknowns). fun: (m, 3) → (m, 3);
+    jac: (m, 3) → (m, 3, 3). Returns the end points (m, 3).
+    """
+    x = np.array(starts, dtype=float)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        f = fun(x)
+        cost = np.sum(f * f, axis=1)
+        mu = np.full(len(x), 1e-3)
+        live = np.flatnonzero((np.max(np.abs(f), axis=1) >= ftol) & np.isfinite(cost))
+        for _ in range(max_iter):
+            if not live.size:
+                break
+            xl, fl = x[live], f[live]
+            J = jac(xl)
+            H = J.mT @ J
+            g = (J.mT @ fl[:, :, None])[:, :, 0]
+            damping = mu[live, None, None] * (np.eye(3) * (np.diagonal(H, axis1=1, axis2=2)[:, :, None] + 1.0))
+            step = -np.linalg.solve(H + damping, g[:, :, None])[:, :, 0]
+            trial = xl + step
+            w_next = trial[:, 2]  # stay strictly inside |w| < w_box: w goes 90 % of the way there
+            room = np.where(step[:, 2] > 0, w_box, -w_box) - xl[:, 2]
+            bound = np.sign(step[:, 2]) * w_box
+            reflected = 2.0 * bound - w_next  # mirrored at the bound it crossed
+            inside = np.abs(reflected) < w_box
+            trial[:, 2] = np.where(np.abs(w_next) < w_box, w_next, np.where(inside, reflected, xl[:, 2] + 0.9 * room))
+            f_trial = fun(trial)
+            cost_trial = np.sum(f_trial * f_trial, axis=1)
+            better = np.isfinite(cost_trial) & (cost_trial < cost[live])
+            idx = live[better]
+            x[idx], f[idx], cost[idx] = trial[better], f_trial[better], cost_trial[better]
+            mu[live] = np.where(better, mu[live] / 3.0, mu[live] * 4.0)
+            live = live[(np.max(np.abs(f[live]), axis=1) >= ftol) & (mu[live] < 1e16)]
+    return x
 
 
 # ---------------------------------------------------------------- RFLO stability maps
