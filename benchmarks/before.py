@@ -15,14 +15,16 @@ import subprocess
 import sys
 import tarfile
 from pathlib import Path
+from types import SimpleNamespace
 
 BEFORE = "1f6b50d"
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out" / "before"
 
 
-def load(commit: str = BEFORE):
-    """Import and return the `linrnn` package of `commit` as `linrnn_before`."""
+def load(commit: str = BEFORE) -> SimpleNamespace:
+    """The `linrnn` package of `commit`, imported as `linrnn_before`: its modules model, train,
+    rules, theory (old layout) as attributes."""
     target = OUT / commit
     package = target / "linrnn_before"
     if not (package / "__init__.py").exists():
@@ -44,4 +46,5 @@ def load(commit: str = BEFORE):
                 path.write_text(text)
     if str(target) not in sys.path:
         sys.path.insert(0, str(target))
-    return importlib.import_module("linrnn_before")
+    names = ("model", "train", "rules", "theory")
+    return SimpleNamespace(**{name: importlib.import_module(f"linrnn_before.{name}") for name in names})

@@ -38,6 +38,8 @@ from linrnn.core.model import RNN, Bases
 
 ALIGNMENT_METRICS = ("recurrent", "input", "output", "feedback")
 CONVERGED, NOT_CONVERGED, DIVERGED = "converged", "not_converged", "diverged"
+# run or ODE statuses that end a trajectory before its time (training: linrnn.core.train END_STATES)
+FAILED = ("diverged", "left_stable_region", "failed")
 
 
 def mode_diagonal_fraction(M: np.ndarray, k: int) -> float:
@@ -133,7 +135,7 @@ def effective_rank(sv: np.ndarray) -> float:
 
 def convergence_status(status: str, initial_loss: float, final_loss: float, rel_loss: float) -> str:
     """Outcome: diverged; converged if final ≤ rel_loss·initial; else not_converged."""
-    if status != "ok" or not np.isfinite(final_loss):
+    if status in FAILED or not np.isfinite(final_loss):
         return DIVERGED
     if np.isfinite(initial_loss) and final_loss <= rel_loss * initial_loss:
         return CONVERGED

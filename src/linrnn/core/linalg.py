@@ -89,7 +89,7 @@ def power_rows(L: np.ndarray, M: np.ndarray, count: int, block_rows: int = 64) -
     and for the output kernels A W^m B (SPEC §2.1).
     """
     rows, n = L.shape[-2:]
-    lead = np.broadcast_shapes(L.shape[:-2], M.shape[:-2])
+    lead = L.shape[:-2] if L.shape[:-2] == M.shape[:-2] else np.broadcast_shapes(L.shape[:-2], M.shape[:-2])
     out = np.empty(lead + (count, rows, n))
     if count == 0:
         return out

@@ -36,7 +36,7 @@ class RNN:
     def __post_init__(self) -> None:
         for name in ("A", "W", "B"):
             value = getattr(self, name)
-            if type(value) is not np.ndarray or value.dtype != np.float64:
+            if not isinstance(value, np.ndarray) or value.dtype != np.float64:
                 value = np.asarray(value, dtype=float)
             if value.ndim not in (2, 3):
                 raise ValueError(f"{name} must be a 2-D matrix or a stack (S, ·, ·), got shape {value.shape}")
@@ -261,8 +261,10 @@ def run_time_major(rnn: RNN, x_tm: np.ndarray) -> np.ndarray:
     beyond one buffer).
     """
     T, batch, d = x_tm.shape[-3:]
-    lead = np.broadcast_shapes(x_tm.shape[:-3], rnn.W.shape[:-2])
-    x_tm = np.broadcast_to(x_tm, lead + (T, batch, d))
+    lead = x_tm.shape[:-3]
+    if lead != rnn.W.shape[:-2]:  # one network for a stack of minibatches, or the reverse
+        lead = np.broadcast_shapes(lead, rnn.W.shape[:-2])
+        x_tm = np.broadcast_to(x_tm, lead + (T, batch, d))
     h = np.empty(lead + (T + 1, batch, rnn.n))
     h[..., 0, :, :] = 0.0
     drive = h[..., 1:, :, :].reshape(lead + (T * batch, rnn.n))  # a view of h

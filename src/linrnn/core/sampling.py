@@ -161,8 +161,11 @@ def lag_update(weights: np.ndarray, hist) -> tuple[np.ndarray, np.ndarray]:
     sum is one (n × lags·o)·(lags·o × ·) matmul per member of a stack.
     """
     lags, o, n = weights.shape[-3:]
-    lead = np.broadcast_shapes(weights.shape[:-3], hist.Eh.shape[:-3])
-    phi = np.broadcast_to(weights, lead + weights.shape[-3:]).reshape(lead + (lags * o, n)).mT
+    lead = hist.Eh.shape[:-3]
+    if weights.shape[:-3] != lead:  # one set of weights for a stack
+        lead = np.broadcast_shapes(weights.shape[:-3], lead)
+        weights = np.broadcast_to(weights, lead + weights.shape[-3:])
+    phi = weights.reshape(lead + (lags * o, n)).mT
     dW = phi @ hist.Eh[..., :lags, :, :].reshape(lead + (lags * o, -1))
     dB = phi @ hist.Ex[..., :lags, :, :].reshape(lead + (lags * o, -1))
     return dW, dB

@@ -62,7 +62,9 @@ class Powers:
     the whole stack (one dot product; at most √S times the largest member's)."""
 
     def __init__(self, X: np.ndarray):
-        X = np.ascontiguousarray(X, dtype=float)
+        X = np.asanyarray(X, dtype=float)
+        if not X.flags.c_contiguous:
+            X = X.copy()
         self.powers = [X]
         self.norms = [_norm(X)]
 
@@ -82,14 +84,15 @@ class Powers:
     def take(self, index) -> Powers:
         """The powers of the stack members `index` (a subset of a stacked base)."""
         out = Powers.__new__(Powers)
-        out.powers = [np.ascontiguousarray(P[index]) for P in self.powers]
+        out.powers = [P[index].copy() for P in self.powers]
         out.norms = [_norm(P) for P in out.powers]
         return out
 
 
 def _norm(X: np.ndarray) -> float:
     """‖X‖_F of the whole (contiguous) array: NaN if any entry is NaN, inf on overflow."""
-    return float(np.vdot(X, X)) ** 0.5
+    flat = X.reshape(-1)
+    return float(np.dot(flat, flat)) ** 0.5
 
 
 def stein_sums(bases, terms) -> list[np.ndarray]:
@@ -107,7 +110,7 @@ def stein_sums(bases, terms) -> list[np.ndarray]:
     """
     bases = [b if isinstance(b, Powers) else Powers(b) for b in bases]
     resolved = [(_resolve(bases, left), Q, _resolve(bases, right)) for left, Q, right in terms]
-    sums = [np.array(Q, dtype=float) for _, Q, _ in resolved]
+    sums = [np.array(Q, dtype=float, subok=True) for _, Q, _ in resolved]
     active = list(range(len(resolved)))
 
     with np.errstate(over="ignore", invalid="ignore"):

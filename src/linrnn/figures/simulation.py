@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.ticker import LogLocator, NullFormatter
 
-from linrnn.analysis.diagnostics import CONVERGED, DIVERGED, NOT_CONVERGED, relative_loss_paths
+from linrnn.analysis.diagnostics import CONVERGED, DIVERGED, FAILED, NOT_CONVERGED, relative_loss_paths
 from linrnn.figures.style import COLUMN_WIDTH, FULL_WIDTH, rule_color, rule_label, save_figure, use_style
 from linrnn.pipeline import io
 from linrnn.pipeline.io import select
@@ -98,7 +98,7 @@ def figure_validation(tables: Mapping, cfg: Mapping):
                         continue
                     x, y = _finite(m["time"], m[var])
                     ax.plot(x, y, **({"color": color} | kw))
-                    if m["status"][0] != "ok" and len(x):
+                    if m["status"][0] in FAILED and len(x):
                         _mark_divergence(ax, x[-1], y[-1], color)
                         notes.append(f"{rule_label(rule)} {estimator}: {m['status'][0]}")
                 if var == "w":
@@ -308,7 +308,7 @@ def reliability_paths(tables: Mapping, cfg: Mapping) -> dict[str, tuple[np.ndarr
         for seed, status in zip(r["seed"], r["train_status"], strict=True):
             one = select(lr, seed=seed)
             order = np.argsort(one["time"])
-            curves.append((one["time"][order], one["loss"][order], status != "ok"))
+            curves.append((one["time"][order], one["loss"][order], status in FAILED))
         out[rule] = relative_loss_paths(curves)
     return out
 

@@ -36,7 +36,10 @@ COLUMNS: dict[str, dict[str, str]] = {
     "modes": {
         **KEY,
         "estimator": "expected or sampled (full RNN read in the hidden basis) or ode (per-mode ODE)",
-        "status": "run status (ok/diverged) or ODE status (ok/left_stable_region/diverged/failed)",
+        "status": (
+            "run end state (converged/stalled/diverged/budget_exhausted) or ODE status "
+            "(ok/left_stable_region/diverged/failed)"
+        ),
         **STEP,
         "mode_index": "teacher mode i (0 = first listed mode)",
         "a": "readout mode value a_i = (U^T A P)_ii (P: hidden basis, config hidden_basis)",
@@ -63,7 +66,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         **KEY,
         "o": "output dimension",
         "outcome": "converged, not_converged or diverged (config analysis.rel_loss)",
-        "train_status": "status reported by training: ok or diverged",
+        "train_status": "end state of training: converged, stalled, diverged or budget_exhausted",
         "diverged_step": "step at which the run diverged (-1 if it did not)",
         "last_step": "last recorded step (the final finite state)",
         "initial_loss": "loss at step 0",
