@@ -34,12 +34,16 @@ def assert_same(stacked: RNN, singles, rtol=RTOL):
         assert np.max(np.abs(got - ref)) <= rtol * scale, name
 
 
-OPTIONS = [
+PAPER_OPTIONS = [
     ("bptt", {}),
     ("tbptt", {"tau": 2}),
     ("rflo", {"w_hat": 0.3}),
     ("eprop", {}),
     ("eprop", {"eprop_feedback": "symmetric"}),
+]
+# every other registered rule (the locality map's compositions), with τ = 2 and ŵ = 0.3
+OPTIONS = PAPER_OPTIONS + [
+    (name, {"tau": 2, "w_hat": 0.3}) for name in sorted(RULES) if name not in {r for r, _ in PAPER_OPTIONS}
 ]
 
 

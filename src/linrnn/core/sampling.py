@@ -78,12 +78,15 @@ def readout_update(hist: SampledHistory) -> np.ndarray:
     return errors.mT @ states / hist.batch
 
 
-def backward_filter(signal: np.ndarray, decay, matrix: bool = False) -> np.ndarray:
+def backward_filter(signal: np.ndarray, decay, matrix: bool | None = None) -> np.ndarray:
     """λ_s = signal_s + decay ∘ λ_{s+1} (λ_T = 0) over axis -2 of signal (..., batch, T, n).
 
-    decay: a scalar or per-unit vector (..., n) (elementwise), or with matrix=True a matrix D
-    (..., n, n) acting as λ D.
+    decay: a scalar or per-unit decays broadcast against λ (n,) or (..., 1, n) (elementwise),
+    or a matrix D (..., n, n) acting as λ D. matrix=None tells them apart by the last two axes
+    (square: a matrix; a per-unit decay of a stack carries an axis of size 1 for the batch).
     """
+    if matrix is None:
+        matrix = np.ndim(decay) >= 2 and np.shape(decay)[-1] == np.shape(decay)[-2] == signal.shape[-1] > 1
     lam = np.empty_like(signal)
     carry = np.zeros_like(signal[..., 0, :])
     for s in range(signal.shape[-2] - 1, -1, -1):

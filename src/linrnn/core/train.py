@@ -24,6 +24,7 @@ covariances, the teacher's squarings and loss term are computed once per trainin
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -251,6 +252,7 @@ def train(
     (step, loss, elapsed, estimated remaining) every `progress_every` seconds of wall time.
     """
     learning_rule = get_rule(rule)
+    takes_stat = "stat" in inspect.signature(learning_rule.expected).parameters
     opts = opts or RuleOptions()
     stop = stop or StopRule()
     check_compatible(student, teacher)
@@ -358,6 +360,8 @@ def train(
             if not infinite:
                 return learning_rule.expected(s.params, s.teacher, s.opts, T)
             own = stat is not None and s is stack and stat.C.shape[0] == s.params.stack
+            if not takes_stat:  # a rule that computes its covariances itself
+                return learning_rule.expected(s.params, s.teacher, s.opts, T)
             return learning_rule.expected(s.params, s.teacher, s.opts, T, stat=stat if own else None)
 
         update, failed = _guarded(update_of, stack)
