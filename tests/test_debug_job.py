@@ -36,4 +36,5 @@ def test_one_job_outside_snakemake_matches_snakemake(tmp_path):
     assert not (tmp_path / OUTPUT).exists()
     run(debug)
     assert (tmp_path / OUTPUT).read_bytes() == by_snakemake
-    assert "status ok" in (tmp_path / "results/logs/train_rnn/validation/rflo/sampled/seed0.log").read_text()
+    log = (tmp_path / "results/logs/train_rnn/validation/rflo/sampled/seed0.log").read_text()
+    assert "status budget_exhausted" in log
