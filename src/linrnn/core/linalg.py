@@ -30,8 +30,8 @@ def resolvent_rows(M: np.ndarray, L: np.ndarray, decays: np.ndarray, powers: Pow
     c = np.asarray(decays, dtype=float)
     c_max = float(np.max(np.abs(c), initial=0.0))
     lead = np.broadcast_shapes(M.shape[:-2], L.shape[:-2], c.shape[:-1])
-    Y = np.broadcast_to(L, lead + L.shape[-2:]).astype(float)
-    cp, bound_c = c, c_max  # c^{2^j} and its largest modulus
+    Y = L if L.shape[:-2] == lead else np.broadcast_to(L, lead + L.shape[-2:])  # never written in place
+    cp, bound_c = c[..., :, None], c_max  # c^{2^j} (one per row) and its largest modulus
     with np.errstate(over="ignore", invalid="ignore"):
         for j in range(MAX_DOUBLINGS):
             bound = bound_c * powers.norm(j)
@@ -39,7 +39,7 @@ def resolvent_rows(M: np.ndarray, L: np.ndarray, decays: np.ndarray, powers: Pow
                 return Y
             if not bound < HUGE:  # some ρ(c_i M) ≥ 1
                 break
-            Y = Y + cp[..., :, None] * (Y @ powers.power(j))
+            Y = Y + (cp * Y) @ powers.power(j)
             if bound * bound <= RTOL:  # ‖X^{2p}‖ ≤ ‖X^p‖²: the next remainder is below rounding
                 return Y
             cp, bound_c = cp * cp, bound_c * bound_c
