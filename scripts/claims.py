@@ -1,6 +1,7 @@
-"""Rule claims: check the paper's claims on the diagnostics tables (linrnn.claims.checks)."""
+"""Rule claims: compare the paper's claims with the diagnostics and theory tables
+(linrnn.claims.checklist.all_claims)."""
 
-from linrnn.claims import checks
+from linrnn.claims import catalogue, checklist
 from linrnn.pipeline import inputs, io
 
 
@@ -9,9 +10,9 @@ def main(smk) -> None:
         tables = inputs.read_tables(smk.input.tables)
         for path in smk.input.get("theory", []):
             inputs.check_table(path)
-        theory = checks.read_theory_tables(smk.input.get("theory", []))
-        rows = checks.all_claims(tables, smk.params.cfg, theory)
-        io.write_table(smk.output.csv, rows, checks.COLUMNS, io.job_provenance(smk))
+        theory = checklist.read_theory_tables(smk.input.get("theory", []))
+        rows = checklist.all_claims(tables, smk.params.cfg, theory)
+        io.write_table(smk.output.csv, rows, catalogue.COLUMNS, io.job_provenance(smk))
         for row in rows:
             log.info(
                 "%s [%s] %s: %s",

@@ -1,4 +1,4 @@
-"""Write the docs claims summary (docs/claims.md) from a claims.csv (linrnn.claims.checks.markdown_table).
+"""Write the docs claims summary (docs/claims.md) from a claims.csv (linrnn.claims.markdown.markdown_table).
 
 .venv/bin/python scripts/claims_markdown.py results/tables/claims.csv docs/claims.md [config]
 """
@@ -6,7 +6,7 @@
 import sys
 from pathlib import Path
 
-from linrnn.claims import checks
+from linrnn.claims import markdown
 from linrnn.pipeline import io
 
 HEADER = """# Claims checked by the pipeline
@@ -23,7 +23,7 @@ listed as failed.
 
 def main(csv: str, out: str, config: str = "config/config.yaml") -> None:
     table = io.read_table(csv)
-    text = HEADER.format(csv=csv, config=config) + checks.markdown_table(table)
+    text = HEADER.format(csv=csv, config=config) + markdown.markdown_table(table)
     Path(out).write_text(text, encoding="utf-8")
 
 

@@ -247,6 +247,19 @@ def plan(config: dict) -> list[Job]:
                     ns["LOG"].format(name=f"theory/figure_{fig}"),
                 )
             )
+    val = _WC({"experiment": config["figures"]["validation"]["experiment"]})
+    decoupling = ns["DECOUPLING"].format(**val)
+    jobs.append(
+        Job(
+            "decoupling",
+            "decoupling",
+            dict(val),
+            {"teacher": ns["TEACHER"].format(**val)},
+            {"csv": decoupling, "meta": decoupling.replace(".csv", ".meta.json")},
+            {"cfg": ns["decoupling_slice"](val), "code": ""},
+            ns["LOG"].format(name=f"decoupling/{val.experiment}"),
+        )
+    )
     claims_params = {"cfg": {f: ns["figure_slice"](f) for f in ns["simulation_figures"]()}, "code": ""}
     jobs.append(
         Job(

@@ -1,14 +1,17 @@
-"""Claims table (issue 7): every SPEC §6 item C1–C14 gets a row, and wrong inputs fail.
+"""Claims table: every checklist item C1–C14 gets a row, and wrong inputs fail.
 
-Small synthetic tables only (no pipeline run): the builder linrnn.claims.checks.all_claims and the
-docs generator linrnn.claims.checks.markdown_table.
+Small synthetic tables only (no pipeline run): the builder linrnn.claims.checklist.all_claims on
+diagnostics tables (the ``ode_match`` table built from synthetic trajectories by
+linrnn.pipeline.tables.ode_match_rows) and the docs generator linrnn.claims.markdown.
 """
 
 import numpy as np
 import pytest
 
-from linrnn.claims import checks
+from linrnn.analysis import decoupling
+from linrnn.claims import catalogue, checklist, markdown, simulation_checks
 from linrnn.core import theory
+from linrnn.pipeline import tables
 
 A_STAR, B_STAR, W_STAR = [1.6, 1.2], [1.6, 1.2], [0.6, -0.5]
 RULES = ("bptt", "tbptt", "rflo")
@@ -44,7 +47,24 @@ def _modes(perturb_ab=0.0):
                             w_star=w_s,
                         )
                     )
-    return _table(rows)
+    return rows
+
+
+def _decoupling(off=1e-16):
+    return _table([dict(rule=r, steps=20, eta=0.05, off_diagonal_ratio=off) for r in RULES])
+
+
+def _simulation(perturb_ab=0.0):
+    """modes, ode_match (measured from them), alignment, runs and decoupling tables."""
+    rows = _modes(perturb_ab)
+    match = tables.ode_match_rows([dict(r, experiment="val") for r in rows])
+    return {
+        "modes": _table(rows),
+        "ode_match": _table(match),
+        "alignment": _alignment(),
+        "runs": _runs(4, {r: 4 for r in RULES}),
+        "decoupling": _decoupling(),
+    }
 
 
 def _alignment():
@@ -166,8 +186,7 @@ def _inputs(rflo_rank_o1=1, perturb_ab=0.0, seq_rflo_rank=1):
         "rflo": ["converged", "converged", "diverged", "not_converged"],
         "eprop": ["converged", "diverged", "converged", "diverged"],
     }
-    val = {"modes": _modes(perturb_ab), "alignment": _alignment(), "runs": _runs(4, {r: 4 for r in RULES})}
-    seq = {"modes": _modes(), "alignment": _alignment(), "runs": _runs(4, {r: 4 for r in RULES})}
+    val, seq = _simulation(perturb_ab), _simulation()
     return {
         "val": val,
         "seq": seq,
@@ -191,29 +210,26 @@ def _by_id(rows):
     return out
 
 
-@pytest.fixture(autouse=True)
-def fast_decoupling(monkeypatch, request):
-    """C1's small training run is tested on its own (test_decoupling_*); stub it elsewhere."""
-    if "decoupling" not in request.node.name:
-        monkeypatch.setattr(checks, "decoupling_check", lambda *a, **k: 0.0)
-
-
 @pytest.fixture
 def good_rows():
-    return checks.all_claims(_inputs(), FIGURES, _theory())
+    return checklist.all_claims(_inputs(), FIGURES, _theory())
 
 
 def test_decoupling_rows_at_float_precision():
-    off = checks.decoupling_check("rflo", A_STAR, B_STAR, W_STAR, steps=5)
+    off = decoupling.decoupling_check("rflo", A_STAR, B_STAR, W_STAR, steps=5)
     assert off < 1e-10
-    rows = checks.decoupling_claims({"modes": _modes()}, FIGURES["validation"])
+    measured = _table(decoupling.decoupling_rows(RULES, A_STAR, B_STAR, W_STAR))
+    rows = simulation_checks.decoupling_claims({"decoupling": measured}, FIGURES["validation"])
     assert [r["id"] for r in rows] == ["C1"] * 3 and all(r["passed"] for r in rows)
+    bad = simulation_checks.decoupling_claims({"decoupling": _decoupling(1e-3)}, FIGURES["validation"])
+    assert not any(r["passed"] for r in bad)
+    assert not simulation_checks.decoupling_claims({}, FIGURES["validation"])[0]["passed"]
 
 
 def test_every_checklist_item_has_a_row(good_rows):
     ids = {r["id"].rstrip("abcdefgh") for r in good_rows}
     assert ids == {f"C{k}" for k in range(1, 15)}
-    assert set(good_rows[0]) == set(checks.COLUMNS)
+    assert set(good_rows[0]) == set(catalogue.COLUMNS)
     assert all(r["measured"] != "" and r["expected"] != "" for r in good_rows)
 
 
@@ -223,53 +239,53 @@ def test_consistent_inputs_pass(good_rows):
 
 
 def test_missing_theory_tables_fail_not_dropped():
-    rows = checks.all_claims(_inputs(), FIGURES, {})
+    rows = checklist.all_claims(_inputs(), FIGURES, {})
     by = _by_id(rows)
     for cid in ("C3", "C4", "C5", "C6", "C7", "C8", "C9"):
         assert cid in by and not any(r["passed"] for r in by[cid])
 
 
 def test_rflo_rank_above_o_fails():
-    by = _by_id(checks.all_claims(_inputs(rflo_rank_o1=2), FIGURES, _theory()))
+    by = _by_id(checklist.all_claims(_inputs(rflo_rank_o1=2), FIGURES, _theory()))
     rflo_r1 = [r for r in by["C11"] if "r1" in r["subject"]]
     assert rflo_r1 and not rflo_r1[0]["passed"]
     assert all(r["passed"] for r in by["C11"] if "r2" in r["subject"])
 
 
 def test_sequence_loss_rank_above_o_fails():
-    by = _by_id(checks.all_claims(_inputs(seq_rflo_rank=3), FIGURES, _theory()))
+    by = _by_id(checklist.all_claims(_inputs(seq_rflo_rank=3), FIGURES, _theory()))
     assert not by["C14b"][0]["passed"]
 
 
 def test_ode_missing_optimum_fails():
     """ODE end points off ab = a* b* turn C3b to fail; a full RNN off the ODE turns C2a."""
-    by = _by_id(checks.all_claims(_inputs(), FIGURES, _theory(end_ab=0.7)))
+    by = _by_id(checklist.all_claims(_inputs(), FIGURES, _theory(end_ab=0.7)))
     assert not all(r["passed"] for r in by["C3b"])
-    by = _by_id(checks.all_claims(_inputs(perturb_ab=0.5), FIGURES, _theory()))
+    by = _by_id(checklist.all_claims(_inputs(perturb_ab=0.5), FIGURES, _theory()))
     assert not any(r["passed"] for r in by["C2a"])
     assert all(r["passed"] for r in by["C2b"])
 
 
 def test_detour_to_nearest_branch_fails():
-    by = _by_id(checks.all_claims(_inputs(), FIGURES, _theory(detour_branch=1)))
+    by = _by_id(checklist.all_claims(_inputs(), FIGURES, _theory(detour_branch=1)))
     assert not by["C9"][0]["passed"]
 
 
 def test_reliability_criterion():
     runs = _runs(1, {"bptt": 1, "rflo": 1}, {"bptt": ["converged"] * 3 + ["diverged"], "rflo": ["converged"] * 4})
-    rows = checks.reliability_claims(runs, FIGURES["reliability"] | {"rules": ["bptt", "rflo"]})
+    rows = simulation_checks.reliability_claims(runs, FIGURES["reliability"] | {"rules": ["bptt", "rflo"]})
     assert [r["passed"] for r in rows] == [False, False]
 
 
 def test_markdown_table_from_rows_and_csv_columns(good_rows, tmp_path):
     from linrnn.pipeline import io
 
-    md = checks.markdown_table(good_rows)
+    md = markdown.markdown_table(good_rows)
     lines = [ln for ln in md.splitlines() if ln.startswith("| C")]
     assert len(lines) == len(good_rows)
     assert all(ln.endswith("pass |") for ln in lines)
     path = tmp_path / "claims.csv"
-    io.write_table(path, good_rows, checks.COLUMNS, {"test": True})
-    assert checks.markdown_table(io.read_table(path)) == md
+    io.write_table(path, good_rows, catalogue.COLUMNS, {"test": True})
+    assert markdown.markdown_table(io.read_table(path)) == md
     bad = [dict(r, passed=False) if r["id"] == "C11" else r for r in good_rows]
-    assert "| C11 |" in checks.markdown_table(bad) and "FAIL" in checks.markdown_table(bad)
+    assert "| C11 |" in markdown.markdown_table(bad) and "FAIL" in markdown.markdown_table(bad)

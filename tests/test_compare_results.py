@@ -77,6 +77,16 @@ def test_csv_cell_png_byte_and_missing_file_are_found(tmp_path):
     assert "DIFFERS tables/e/runs.csv" in text and "only in NEW: figures/extra.pdf" in text
 
 
+def test_new_outputs_must_be_stated(tmp_path):
+    old = _tree(tmp_path / "old")
+    new = _tree(tmp_path / "new")
+    (new / "tables/e/ode_match.csv").write_text("a\n1\n")
+    assert _compare(old, new)["only_new"] == ["tables/e/ode_match.csv"]
+    stated = compare_results.compare_trees(old, new, {}, new_files=["tables/*/ode_match.*"])
+    assert stated["only_new"] == [] and stated["stated_new"] == ["tables/e/ode_match.csv"]
+    assert compare_results.main([str(old), str(new), "--new-file", "tables/*/ode_match.*"]) == 0
+
+
 def test_column_rename_must_be_stated(tmp_path):
     old = _tree(tmp_path / "old", column="mode")
     new = _tree(tmp_path / "new", column="estimator")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from linrnn.analysis import diagnostics as dg
-from linrnn.claims import checks
+from linrnn.claims import simulation_checks
 from linrnn.core import model
 from linrnn.core.model import RNN
 from linrnn.pipeline import tables
@@ -182,41 +182,39 @@ def test_run_summary_rank_and_outcome():
     assert all(s["outcome"] == dg.DIVERGED for s in spectra)
 
 
-def test_ode_deviation_zero_for_identical_trajectories():
-    base = {
-        "rule": [],
-        "seed": [],
-        "estimator": [],
-        "mode_index": [],
-        "time": [],
-        "a": [],
-        "b": [],
-        "w": [],
-        "a_star": [],
-        "b_star": [],
-    }
+def test_ode_match_zero_for_identical_trajectories_and_the_dominant_modes_decide():
+    """ode_match rows measured from a modes table, and the claims' dominant-mode summary."""
+    rows = []
     for estimator in ("expected", "ode"):
         for i, strength in enumerate((2.0, 1.0, 0.1)):
             for t in (0.0, 1.0, 2.0):
-                for k, v in (
-                    ("rule", "bptt"),
-                    ("seed", 0),
-                    ("estimator", estimator),
-                    ("mode_index", i),
-                    ("time", t),
-                    ("a", t * strength),
-                    ("b", 1.0),
-                    ("w", 0.1 * t),
-                    ("a_star", strength),
-                    ("b_star", 1.0),
-                ):
-                    base[k].append(v)
-    table = {k: np.array(v) for k, v in base.items()}
-    dev = checks.ode_deviation(table, "bptt", 0, "expected", 2)
-    assert dev == {"ab": 0.0, "w": 0.0, "covered": 1.0}
-    table["a"] = np.where(table["estimator"] == "ode", table["a"] + 0.2, table["a"])
-    dev = checks.ode_deviation(table, "bptt", 0, "expected", 2)
-    assert dev["ab"] == pytest.approx(0.2)  # mode 1 (|a*b*| = 1): 0.2 / 1
+                rows.append(
+                    dict(
+                        experiment="e",
+                        rule="bptt",
+                        seed=0,
+                        estimator=estimator,
+                        mode_index=i,
+                        time=t,
+                        a=t * strength + (0.2 * (estimator == "ode") if i == 1 else 0.0) + (5.0 * (i == 2)),
+                        b=1.0,
+                        w=0.1 * t,
+                        a_star=strength,
+                        b_star=1.0,
+                    )
+                )
+    match = tables.ode_match_rows(rows)
+    assert [(r["mode_index"], r["strength"]) for r in match] == [(0, 2.0), (1, 1.0), (2, 0.1)]
+    assert match[0]["ab_deviation"] == 0.0 and match[0]["covered"] == 1.0
+    assert match[1]["ab_deviation"] == pytest.approx(0.2)  # 0.2 / |a*b*| = 0.2 / 1
+    assert match[2]["ab_deviation"] == 0.0  # the same offset in run and ODE
+    table = {k: np.array([r[k] for r in match]) for k in match[0]}
+    assert simulation_checks.ode_deviation(table, "bptt", 0, "expected", 1) == {"ab": 0.0, "w": 0.0, "covered": 1.0}
+    assert simulation_checks.ode_deviation(table, "bptt", 0, "expected", 2)["ab"] == pytest.approx(0.2)
+    assert np.isnan(simulation_checks.ode_deviation(table, "rflo", 0, "expected", 2)["ab"])
+    # an ODE that stopped early covers part of the run
+    short = [r for r in rows if not (r["estimator"] == "ode" and r["time"] == 2.0)]
+    assert tables.ode_match_rows(short)[0]["covered"] == pytest.approx(2 / 3)
 
 
 def _columns(rows, names):

@@ -195,7 +195,7 @@ def test_stationary_manifolds_are_zeros_of_the_field(name):
 
 def test_extra_rule_reaches_theory_tables_figures_and_claims(tmp_path):
     """No edit outside its module: theory tables, theory figures and the decoupling claim."""
-    from linrnn.claims import checks
+    from linrnn.analysis import decoupling
     from linrnn.figures import style
     from linrnn.figures import theory as theory_figures
 
@@ -222,7 +222,7 @@ def test_extra_rule_reaches_theory_tables_figures_and_claims(tmp_path):
     )
     theory_figures.plot_manifold_structure(data, [tmp_path / "m.png"])
     assert (tmp_path / "m.png").stat().st_size > 0
-    assert checks.decoupling_check(EXTRA, [1.0, 0.6], [1.0, 0.8], [0.5, -0.3], steps=5) < 1e-10
+    assert decoupling.decoupling_check(EXTRA, [1.0, 0.6], [1.0, 0.8], [0.5, -0.3], steps=5) < 1e-10
 
 
 def test_extra_rule_runs_through_a_workflow_dry_run(tmp_path):

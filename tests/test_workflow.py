@@ -24,7 +24,7 @@ from tests.helpers import job_stats, snakemake_command
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ("validation", "low_rank", "reliability")
-TABLES = ("loss", "modes", "alignment", "spectra", "runs")
+TABLES = ("loss", "modes", "ode_match", "alignment", "spectra", "runs")
 
 
 def snakemake(*args, cwd, env=None, check=True):

@@ -20,7 +20,9 @@ contents are wall times and log lines):
 appear in NEW as ``NEW`` at the same position with the same cells. ``--replace-text OLD=NEW``
 states a deliberate change of text (e.g. a module path quoted in a table cell or a column
 description): it is applied to OLD's CSV cells and JSON strings before they are compared, never to
-numbers or binary files. Renames of the file paths are not supported (paths keep their shape).
+numbers or binary files. ``--new-file GLOB`` states files that only NEW may have (new outputs,
+e.g. ``tables/*/ode_match.*``): they are listed but are no difference. Renames of the file paths
+are not supported (paths keep their shape).
 
 Exit status 0 if nothing differs, 1 otherwise; the summary lists every difference.
 """
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import fnmatch
 import json
 import sys
 from pathlib import Path
@@ -143,10 +146,21 @@ def compare_json(old: Path, new: Path, renames: dict[str, str], replacements=Non
     return ["JSON differs"], notes
 
 
-def compare_trees(old: Path, new: Path, renames: dict[str, str], skip=DEFAULT_SKIP, replacements=None) -> dict:
-    """{'differences': {path: [..]}, 'only_old': [...], 'only_new': [...], 'same': n, 'notes': {...}}."""
+def compare_trees(
+    old: Path, new: Path, renames: dict[str, str], skip=DEFAULT_SKIP, replacements=None, new_files=()
+) -> dict:
+    """{'differences': {path: [..]}, 'only_old': [...], 'only_new': [...], 'stated_new': [...],
+    'same': n, 'notes': {...}}."""
     fa, fb = _files(old, tuple(skip)), _files(new, tuple(skip))
-    result = {"differences": {}, "notes": {}, "only_old": sorted(fa - fb), "only_new": sorted(fb - fa)}
+    added = sorted(fb - fa)
+    stated = [f for f in added if any(fnmatch.fnmatch(f, g) for g in new_files)]
+    result = {
+        "differences": {},
+        "notes": {},
+        "only_old": sorted(fa - fb),
+        "only_new": [f for f in added if f not in stated],
+        "stated_new": stated,
+    }
     same = 0
     for rel in sorted(fa & fb):
         a, b = old / rel, new / rel
@@ -181,6 +195,8 @@ def summary(result: dict, old, new) -> str:
         lines.append(f"  only in OLD: {rel}")
     for rel in result["only_new"]:
         lines.append(f"  only in NEW: {rel}")
+    for rel in result.get("stated_new", []):
+        lines.append(f"  new output (stated): {rel}")
     for rel, diffs in result["differences"].items():
         lines.append(f"  DIFFERS {rel}")
         lines += [f"      {d}" for d in diffs]
@@ -210,6 +226,13 @@ def main(argv=None) -> int:
         help="a deliberate text change in OLD's table cells and JSON strings (repeatable)",
     )
     parser.add_argument(
+        "--new-file",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="files only NEW may have, stated (repeatable)",
+    )
+    parser.add_argument(
         "--skip",
         action="append",
         default=None,
@@ -231,7 +254,7 @@ def main(argv=None) -> int:
             k, v = item.split("=", 1)
             target[k] = v
     skip = tuple(args.skip) if args.skip is not None else DEFAULT_SKIP
-    result = compare_trees(args.old, args.new, renames, skip, replacements)
+    result = compare_trees(args.old, args.new, renames, skip, replacements, args.new_file)
     for k, v in replacements.items():
         print(f"stated text replacement: {k!r} -> {v!r}")
     print(summary(result, args.old, args.new))

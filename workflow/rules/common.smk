@@ -5,7 +5,7 @@ import sys
 
 from linrnn.pipeline.codehash import code_hash
 
-TABLES = ("loss", "modes", "alignment", "spectra", "runs")
+TABLES = ("loss", "modes", "ode_match", "alignment", "spectra", "runs")
 FIGURES = ("validation", "low_rank", "reliability")
 OPTIONAL_FIGURES = ("sequence_loss", "locality_map")
 CONDA_ENV = "../envs/linrnn.yaml"
@@ -16,6 +16,7 @@ RUN = "results/runs/{experiment}/{learner}/{estimator}/seed{seed}.npz"
 ODE = "results/ode/{experiment}/{learner}/seed{seed}.npz"
 TABLE = "results/tables/{experiment}/{table}.csv"
 TABLE_META = "results/tables/{experiment}/{table}.meta.json"
+DECOUPLING = "results/tables/{experiment}/decoupling.csv"
 FIGURE = "results/figures/{figure}.{ext}"
 CLAIMS = "results/tables/claims.csv"
 CLAIMS_HTML = "results/tables/claims.html"
@@ -92,6 +93,11 @@ def figure_slice(name):
 # ------------------------------------------------------------------ experiment contents
 
 
+def decoupling_slice(wildcards):
+    """The experiment's rules with a data-aligned reduction (the decoupling check, claim C1)."""
+    return {"rules": [r for r in experiment(wildcards.experiment)["rules"] if r in registered_ode_rules()]}
+
+
 def ode_learners(name):
     """Rules with a per-mode ODE, when the experiment asks for it (aligned teacher only)."""
     exp = experiment(name)
@@ -162,6 +168,7 @@ def claims_inputs(wildcards):
     for fig in simulation_figures():
         names += [e for e in figure_experiments(fig) if e not in names]
     inputs = {"tables": [f for e in names for f in table_files(e)]}
+    inputs["tables"].append(DECOUPLING.format(experiment=config["figures"]["validation"]["experiment"]))
     if "THEORY_TABLE" in globals():
         inputs["theory"] = [THEORY_TABLE.format(name=t) for t in THEORY_TABLES]
     return inputs

@@ -30,3 +30,26 @@ rule diagnostics:
         code=script_code("diagnostics"),
     script:
         "../../scripts/diagnostics.py"
+
+
+rule decoupling:
+    """Short data-aligned runs with the experiment's teacher mode values (claim C1)."""
+    input:
+        teacher=TEACHER,
+    output:
+        csv=DECOUPLING,
+        meta="results/tables/{experiment}/decoupling.meta.json",
+    log:
+        LOG.format(name="decoupling/{experiment}"),
+    benchmark:
+        BENCH.format(name="decoupling/{experiment}")
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        cfg=decoupling_slice,
+        code=script_code("decoupling"),
+    script:
+        "../../scripts/decoupling.py"

@@ -170,3 +170,36 @@ def relative_loss_paths(curves) -> tuple[np.ndarray, np.ndarray]:
         valid = (idx >= 0) & ((times <= t[-1]) | (not diverged))
         paths[i, valid] = loss[idx[valid]] / loss[0]
     return times, paths
+
+
+# ---------------------------------------------------------------- ODE match, dominant modes
+
+
+def dominant_modes(strength, k: int) -> list[int]:
+    """The k teacher modes with the largest |a* b*|, strongest first (ties: lower index first).
+    ``strength`` maps mode index → |a*_i b*_i|."""
+    return sorted(strength, key=lambda i: -strength[i])[:k]
+
+
+def interp_nan(t_from, v_from, t_to) -> np.ndarray:
+    """Linear interpolation of v_from(t_from) at t_to; NaN outside the range t_from covers."""
+    out = np.interp(t_to, t_from, v_from)
+    out[(t_to < t_from[0] - 1e-12) | (t_to > t_from[-1] + 1e-12)] = np.nan
+    return out
+
+
+def ode_match(t_run, ab_run, w_run, t_ode, ab_ode, w_ode, scale: float) -> dict:
+    """How closely one mode of a run follows its ODE: the ODE interpolated at the run's times,
+    ab_deviation = max_t |ab − (ab)_ODE| / scale (scale = |a* b*|), w_deviation = max_t
+    |w − w_ODE| over the times the ODE reached, covered = the fraction of the run's times it
+    reached (0 and NaN deviations if none)."""
+    ab_o = interp_nan(t_ode, ab_ode, t_run)
+    w_o = interp_nan(t_ode, w_ode, t_run)
+    ok = np.isfinite(ab_o)
+    if not ok.any():
+        return {"ab_deviation": float("nan"), "w_deviation": float("nan"), "covered": 0.0}
+    return {
+        "ab_deviation": float(np.max(np.abs(ab_run - ab_o)[ok]) / scale),
+        "w_deviation": float(np.max(np.abs(w_run - w_o)[ok])),
+        "covered": float(ok.mean()),
+    }

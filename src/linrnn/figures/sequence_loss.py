@@ -15,6 +15,7 @@ from collections.abc import Mapping
 import matplotlib.pyplot as plt
 import numpy as np
 
+from linrnn.analysis.diagnostics import dominant_modes
 from linrnn.figures.simulation import SV_FLOOR, _normalised, _panel_label, _spectrum
 from linrnn.figures.style import FULL_WIDTH, rule_color, rule_label, use_style
 from linrnn.pipeline.io import select
@@ -26,7 +27,7 @@ def _dominant(modes: Mapping, k: int) -> list[int]:
     strength = {}
     for i, a, b in zip(modes["mode_index"], modes["a_star"], modes["b_star"], strict=True):
         strength[int(i)] = abs(a * b)
-    return sorted(strength, key=lambda i: -strength[i])[:k]
+    return dominant_modes(strength, k)
 
 
 def figure_sequence_loss(tables: Mapping, cfg: Mapping):

@@ -14,7 +14,7 @@ import numpy as np
 from linrnn.analysis import diagnostics as dg
 from linrnn.core.model import RNN
 from linrnn.pipeline import experiment
-from linrnn.pipeline.io import scalar
+from linrnn.pipeline.io import scalar, select
 
 KEY = {
     "experiment": "experiment name (config key)",
@@ -48,6 +48,14 @@ COLUMNS: dict[str, dict[str, str]] = {
         "a_star": "teacher readout mode value",
         "b_star": "teacher input mode value",
         "w_star": "teacher recurrent mode value",
+    },
+    "ode_match": {
+        **KEY,
+        "mode_index": "teacher mode i (0 = first listed mode)",
+        "strength": "|a*_i b*_i|, the mode's strength (dominant modes: the largest)",
+        "ab_deviation": "max over the run's times of |a_i b_i - (a_i b_i)_ODE| / |a*_i b*_i| (ODE interpolated)",
+        "w_deviation": "max over the run's times of |w_i - w_i,ODE|",
+        "covered": "fraction of the run's recorded times the ODE reached (1: the whole run)",
     },
     "alignment": {
         **KEY,
@@ -180,6 +188,28 @@ def run_summary(key: dict, run: Mapping, analysis: Mapping) -> tuple[dict, list[
     return row, spectra
 
 
+def ode_match_rows(mode_rows: list[dict]) -> list[dict]:
+    """``ode_match`` rows: for every run (rule, estimator, seed) with an ODE of the same rule and
+    seed, how closely each mode follows it (linrnn.analysis.diagnostics.ode_match)."""
+    if not mode_rows:
+        return []
+    t = {k: np.array([r[k] for r in mode_rows]) for k in mode_rows[0]}
+    keys = sorted({tuple(r[k] for k in KEY) for r in mode_rows if r["estimator"] != "ode"})
+    rows = []
+    for key in keys:
+        where = dict(zip(KEY, key, strict=True))
+        run = select(t, **where)
+        ode = select(t, **(where | {"estimator": "ode"}))
+        if not len(ode["time"]):
+            continue
+        for i in np.unique(run["mode_index"]):
+            r, o = select(run, mode_index=i), select(ode, mode_index=i)
+            scale = abs(float(r["a_star"][0]) * float(r["b_star"][0]))
+            m = dg.ode_match(r["time"], r["a"] * r["b"], r["w"], o["time"], o["a"] * o["b"], o["w"], scale)
+            rows.append({**where, "mode_index": int(i), "strength": scale, **m})
+    return rows
+
+
 def experiment_tables(
     teacher_arrays: Mapping,
     inits: Mapping[int, Mapping],
@@ -214,4 +244,5 @@ def experiment_tables(
             tables["modes"] += mode_rows(
                 key, str(scalar(ode, "status")), steps, t, ode["a"], ode["b"], ode["w"], teacher
             )
+    tables["ode_match"] = ode_match_rows(tables["modes"])
     return tables
