@@ -1,5 +1,5 @@
 # ruff: noqa: B023  (the timed lambdas are called inside the loop iteration that defines them)
-"""Cost of one learning step per rule and estimator, against loop references (team issue 8).
+"""Cost of one learning step per rule and estimator, against loop references.
 
 Run from the repository root (writes benchmarks/results/steps.json, then RESULTS.md and
 time_per_step.png through benchmarks.report):
@@ -12,7 +12,7 @@ What is timed (best of repeats, `time.perf_counter`, after one warm-up call):
   final-step loss; the loop reference `tests.reference_loops.reference_update` on the same x
   (asserted equal to 1e-9 relative before it is timed);
 - expected: `rule.expected(student, teacher, opts, None)` (T→∞) against
-  `benchmarks.reference_expected` (fixed-point Stein iteration, literal SPEC formulas,
+  `benchmarks.reference_expected` (fixed-point Stein iteration, literal closed forms of docs/model.md §2.1,
   asserted equal), and `rule.expected(..., T)` at finite T;
 - the machine's matmul rate: best GF/s of square float64 products, n = 512 and 1024;
 - scans of time against n and against T, with the fitted log-log exponent.

@@ -1,5 +1,5 @@
 # ruff: noqa: B023, E501  (the timed lambdas are called inside the loop iteration that defines them)
-"""Step times of whatever `linrnn` is importable, for before/after comparisons (issue 8).
+"""Step times of whatever `linrnn` is importable, for before/after comparisons.
 
 To time the package as it was before the fast paths (commit c938d21), from the repo root:
 

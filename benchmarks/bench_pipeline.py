@@ -1,4 +1,4 @@
-"""Wall time of the whole Snakemake pipeline, fresh and unchanged rerun (team issue 8).
+"""Wall time of the whole Snakemake pipeline, fresh and unchanged rerun.
 
 Run from the repository root (writes benchmarks/results/pipeline.json; then
 `python -m benchmarks.report` puts it into RESULTS.md):

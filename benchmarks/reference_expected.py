@@ -1,10 +1,10 @@
-"""Straightforward T→∞ expected updates, the baseline for expected mode (SPEC §2.1 table).
+"""Straightforward T→∞ expected updates, the baseline for expected mode (docs/model.md §2.1 table).
 
 The stationary Stein equations C = W C W^T + BB^T, C× = W* C× W^T + B* B^T,
 Z1 = W^T Z1 W + A^T A, Z2 = W^T Z2 W* + A^T A* are solved by plain fixed-point iteration
 S ← M S N + Q (one lag per sweep, until the change is below 1e-15 of S), and the closed
-forms of the SPEC table are then applied literally; e-prop solves one dense linear system
-per postsynaptic row, F_i^T A (I − W_ii W)^{-1} (SPEC §2.1 [D]).
+forms of docs/model.md §2.1 are then applied literally; e-prop solves one dense linear system
+per postsynaptic row, F_i^T A (I − W_ii W)^{-1} (docs/model.md §2.1 [D]).
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ final student basis, or the teacher's); RFLO's per-mode feedback is â_i = (U^T 
 import numpy as np
 
 from linrnn.analysis import diagnostics
-from linrnn.core.model import RNN, feedback_projection
+from linrnn.core import projection
+from linrnn.core.model import RNN
 from linrnn.core.modes import integrate_modes
 from linrnn.pipeline import experiment, inputs, io
 
@@ -22,9 +23,10 @@ def main(smk) -> None:
         _, run = inputs.load_run(smk.input.run, dims)
         last = diagnostics.last_finite_index(run["W"])
         final = RNN(run["A"][last], run["W"][last], run["B"][last])
-        P = diagnostics.hidden_basis(final, teacher.bases, teacher.k, cfg["hidden_basis"])
-        a0, b0, w0 = diagnostics.project(experiment.initial_student(init), teacher.bases, P)
-        a_hat = feedback_projection(init["R"], P, teacher.bases)
+        start = projection.ode_initial_state(
+            experiment.initial_student(init), final, teacher.bases, teacher.k, cfg["hidden_basis"], init["R"]
+        )
+        P, a0, b0, w0, a_hat = (start[k] for k in ("P", "a", "b", "w", "a_hat"))
         sol = integrate_modes(
             smk.wildcards.learner,
             a0,

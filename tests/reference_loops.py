@@ -1,4 +1,4 @@
-"""Straightforward loop implementations of every rule's sampled update (SPEC §2.1).
+"""Straightforward loop implementations of every rule's sampled update (docs/model.md §2.1).
 
 These are the oracle that the package's vectorised updates are checked against
 (tests/test_reference_loops.py) and the baseline the benchmarks time against
@@ -26,7 +26,7 @@ from linrnn.core.model import RNN
 
 
 def _forward(rnn: RNN, x_seq: np.ndarray) -> list[np.ndarray]:
-    """h_0 = 0, h_{t+1} = W h_t + B x_t, one time step at a time (SPEC §1.1)."""
+    """h_0 = 0, h_{t+1} = W h_t + B x_t, one time step at a time (docs/model.md §1.1)."""
     hs = [np.zeros(rnn.n)]
     for t in range(x_seq.shape[0]):
         hs.append(rnn.W @ hs[-1] + rnn.B @ x_seq[t])

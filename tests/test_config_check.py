@@ -1,4 +1,4 @@
-"""Bad configurations fail before any job runs, naming the key and the fix (issue 6)."""
+"""Bad configurations fail before any job runs, naming the key and the fix."""
 
 import copy
 from pathlib import Path

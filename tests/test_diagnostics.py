@@ -9,7 +9,7 @@ import pytest
 
 from linrnn.analysis import diagnostics as dg
 from linrnn.claims import simulation_checks
-from linrnn.core import model
+from linrnn.core import model, projection
 from linrnn.core.model import RNN
 from linrnn.pipeline import tables
 
@@ -30,7 +30,7 @@ def test_mode_diagonal_fraction_hand_built():
 def test_aligned_network_has_alignment_one(teacher):
     student = model.aligned_student(teacher, [0.3, 0.2, 0.1], [0.5, 0.4, 0.3], [0.1, 0.2, -0.1])
     R = model.aligned_feedback(teacher, [1.0, 1.0, 1.0])
-    for P in (teacher.bases.P[:, :3], dg.hidden_basis(student, teacher.bases, 3, "final")):
+    for P in (teacher.bases.P[:, :3], projection.hidden_basis(student, teacher.bases, 3, "final")):
         metrics = dg.alignment(student, teacher.bases, P, R)
         for name in ("recurrent", "input", "output"):
             assert metrics[name] == pytest.approx(1.0, abs=1e-12)
@@ -47,18 +47,10 @@ def test_alignment_closed_form_with_leak(teacher):
     assert got == pytest.approx(np.sum(w**2) / (np.sum(w**2) + eps**2), rel=1e-12)
 
 
-def test_project_matches_model_projection(teacher):
-    rng = np.random.default_rng(0)
-    net = model.random_student(6, 4, 3, 0.3, rng)
-    a, b, w = dg.project(net, teacher.bases, teacher.bases.P[:, :3])
-    ref = model.mode_projection(net, teacher.bases, 3, hidden="teacher")
-    np.testing.assert_allclose(np.stack([a, b, w]), np.stack(ref), atol=1e-14)
-
-
 def test_aligned_projection_recovers_modes(teacher):
     a0, b0, w0 = [0.3, 0.2, 0.1], [0.5, 0.4, 0.3], [0.1, 0.2, -0.1]
     student = model.aligned_student(teacher, a0, b0, w0)
-    a, b, w = dg.project(student, teacher.bases, teacher.bases.P[:, :3])
+    a, b, w = projection.mode_values(student, teacher.bases, teacher.bases.P[:, :3])
     np.testing.assert_allclose(a, a0, atol=1e-12)
     np.testing.assert_allclose(b, b0, atol=1e-12)
     np.testing.assert_allclose(w, w0, atol=1e-12)

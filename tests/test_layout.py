@@ -61,3 +61,13 @@ def test_readme_module_table_lists_every_module():
     }
     assert modules - listed == set(), f"modules missing from the README table: {sorted(modules - listed)}"
     assert listed - modules == set(), f"README lists modules that do not exist: {sorted(listed - modules)}"
+
+
+def test_no_private_name_is_imported_across_modules():
+    """Shared helpers are public: no module imports another module's _private name."""
+    bad = []
+    for path in [*PACKAGE.rglob("*.py"), *(ROOT / "scripts").glob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("linrnn"):
+                bad += [f"{path.relative_to(ROOT)}: {a.name}" for a in node.names if a.name.startswith("_")]
+    assert not bad, "\n".join(bad)

@@ -1,4 +1,4 @@
-"""Per-mode ODEs (SPEC §1.4, §2.2) against independent paths: brute-force finite-T sums,
+"""Per-mode ODEs (docs/model.md §1.4, §2.2) against independent paths: brute-force finite-T sums,
 the poster's RFLO equations typed in verbatim, and finite differences of the loss."""
 
 import math
@@ -22,7 +22,7 @@ def random_points(rng, n=20, w_max=0.9):
 
 
 def finite_t_updates(rule, a, b, w, a_star, b_star, w_star, T, tau=1, a_hat=1.0, w_hat=0.0):
-    """SPEC §2.2 'Finite-T sums' and the chain rule of §2.1, summed term by term (scalars).
+    """docs/model.md §2.2 'Finite-T sums' and the chain rule of §2.1, summed term by term (scalars).
 
     Lag k: the error contribution at lag k is ab w^k − c w*^k.  tBPTT keeps the τ most recent
     backprop steps m < τ of ΔW = Σ_m a w^m E[ε_T h_{T-1-m}], h_{T-1-m} = Σ_i w^i b x_{T-2-m-i}.

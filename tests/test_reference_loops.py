@@ -1,5 +1,5 @@
 """The package's sampled updates equal the per-sequence, per-step loop reference
-(tests/reference_loops.py; SPEC §2.1), for every rule and both losses, at a tiny size."""
+(tests/reference_loops.py; docs/model.md §2.1), for every rule and both losses, at a tiny size."""
 
 import numpy as np
 import pytest

@@ -24,14 +24,13 @@ import numpy as np
 import pytest
 import yaml
 
-from linrnn.core import modes, theory
+from linrnn.core import modes, projection, theory
 from linrnn.core.losses import expected_loss
 from linrnn.core.model import (
     RNN,
     aligned_feedback,
     aligned_student,
     make_aligned_teacher,
-    mode_matrices,
     sample_inputs,
 )
 from linrnn.core.rules import RULES, RuleOptions, get_rule, ode_rules
@@ -150,7 +149,7 @@ def test_ode_field_is_the_projected_full_network_update(name):
     for seed in range(3):
         teacher, student, (a, b, w), a_hat = _aligned(seed)
         opts = RuleOptions(tau=2, w_hat=0.3, feedback=aligned_feedback(teacher, a_hat), a_hat=a_hat)
-        proj = mode_matrices(rule.expected(student, teacher.rnn, opts, None), teacher.bases)
+        proj = projection.mode_matrices(rule.expected(student, teacher.rnn, opts, None), teacher.bases)
         field = rule.mode_update(a, b, w, teacher.a, teacher.b, teacher.w, **rule.mode_options(opts))
         for M, d in zip((proj.A, proj.B, proj.W), field, strict=True):
             np.testing.assert_allclose(np.diag(M)[:3], d, rtol=1e-10, atol=1e-12)

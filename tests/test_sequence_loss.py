@@ -1,4 +1,4 @@
-"""Sequence loss (1/2T) Σ_t ‖y_t − y*_t‖² (SPEC §1.1, Appendix H; issue 7)."""
+"""Sequence loss (1/2T) Σ_t ‖y_t − y*_t‖² (docs/model.md §1.1, Appendix H)."""
 
 import numpy as np
 import pytest

@@ -63,7 +63,7 @@ def test_infinite_loss_is_limit_of_finite_and_matches_mode_formula():
     teacher = make_aligned_teacher(3, 2, 2, a_star, b_star, w_star, rng)
     student = random_stable_rnn(rng, 3, 2, 2, radius=0.5)
     assert abs(expected_loss(student, teacher.rnn, 400) - expected_loss(student, teacher.rnn)) < 1e-12
-    # SPEC §1.4 at a=b=0: L = Σ a*²b*²/(2(1−w*²)).
+    # docs/model.md §1.4 at a=b=0: L = Σ a*²b*²/(2(1−w*²)).
     zero = type(student)(0 * student.A, 0 * student.W, 0 * student.B)
     closed = sum(a**2 * b**2 / (2 * (1 - w**2)) for a, b, w in zip(a_star, b_star, w_star, strict=False))
     assert expected_loss(zero, teacher.rnn) == pytest.approx(closed, rel=1e-12)

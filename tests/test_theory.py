@@ -1,5 +1,5 @@
-"""Fixed points, Jacobians, spectra and rates (SPEC §3) against independent paths:
-central finite differences, numpy eigenvalues, the SPEC trace/determinant formulas, and
+"""Fixed points, Jacobians, spectra and rates (docs/model.md §3) against independent paths:
+central finite differences, numpy eigenvalues, the closed-form trace/determinant of docs/model.md §3.2, and
 decay rates measured on integrated trajectories."""
 
 import math
@@ -91,7 +91,7 @@ def test_nonoptimal_manifold_is_a_saddle_with_the_spec_eigenvalues(w_star):
 
 @pytest.mark.parametrize("rule,kw", [("bptt", {}), ("tbptt", {"tau": 1}), ("rflo", {"a_hat": 0.8, "w_hat": 0.3})])
 def test_on_manifold_eigenvalues_equal_spec_trace_det(rule, kw):
-    """SPEC §3.2: μ² − tr μ + det = 0 for μ = eigenvalues of ∂Δ/∂θ; ODE eigenvalues are −μ."""
+    """docs/model.md §3.2: μ² − tr μ + det = 0 for μ = eigenvalues of ∂Δ/∂θ; ODE eigenvalues are −μ."""
     rng = np.random.default_rng(11)
     for _ in range(20):
         c = rng.choice([-1, 1]) * rng.uniform(0.2, 3)
@@ -128,7 +128,7 @@ def test_tbptt_equals_bptt_at_w_star_zero():
         tb = theory.manifold_spectrum("tbptt", s, c, 1.0, 0.0, tau=1)
         np.testing.assert_allclose(tb["eig_1"], bp["eig_1"], rtol=1e-12)
         np.testing.assert_allclose(tb["eig_2"], bp["eig_2"], rtol=1e-12)
-        # SPEC §3.2 [D]: both give μ ∈ {q, c²}
+        # docs/model.md §3.2 [D]: both give μ ∈ {q, c²}
         q = c**2 / s**2 + s**2
         np.testing.assert_allclose(
             np.sort([-bp["eig_1"].real, -bp["eig_2"].real], axis=0),
@@ -160,8 +160,8 @@ def test_rflo_opposite_branch_is_mostly_unstable_and_has_spiral_pockets():
     stable = m["code"] <= theory.CLASS_CODES["stable spiral"]
     assert np.all(stable[m["sign"] > 0])
     assert np.mean(stable[m["sign"] < 0]) < 0.1
-    # SPEC §3.2 pocket (c = 2, w* = 0.9, ŵ = −0.95, â = −0.1): stable spiral just above
-    # s = (c²/|â|)^{1/3} ≈ 3.42, where det changes sign (SPEC quotes s = 3.4, a saddle here)
+    # docs/model.md §3.2 pocket (c = 2, w* = 0.9, ŵ = −0.95, â = −0.1): stable spiral just above
+    # s = (c²/|â|)^{1/3} ≈ 3.42, where det changes sign (s = 3.4, once expected stable, is a saddle)
     s = np.linspace(3.3, 3.6, 301)
     spec = theory.manifold_spectrum("rflo", s, 2.0, 1.0, 0.9, a_hat=-0.1, w_hat=-0.95)
     spiral = s[spec["classification"] == "stable spiral"]
@@ -170,7 +170,7 @@ def test_rflo_opposite_branch_is_mostly_unstable_and_has_spiral_pockets():
 
 
 def test_spec_illustrative_rate_table():
-    """SPEC §3.2 table (c = 1, â = 1, ŵ = 0), from the SPEC formulas and, independently,
+    """Illustrative rates (c = 1, â = 1, ŵ = 0) from the closed forms of docs/model.md §3.2 and, independently,
     from numpy eigenvalues of the finite-difference Jacobian."""
     table = {
         (0.5, 0.1): (2.36, 1.33, 12.86),
@@ -317,7 +317,7 @@ def test_rates_table_columns_and_values():
     bp = [r for r in rows if r["rule"] == "bptt" and r["s"] == 1.0][0]
     assert bp["tau"] == math.inf and math.isnan(bp["a_hat"])
     assert bp["rate"] == pytest.approx(1.55, abs=0.005)
-    # â s < 0: det ∝ â(c² + â s³) (SPEC §3.2) is < 0 at s = 0.5 (saddle), 0 at s = 1 (marginal)
+    # â s < 0: det ∝ â(c² + â s³) (docs/model.md §3.2) is < 0 at s = 0.5 (saddle), 0 at s = 1 (marginal)
     neg = {r["s"]: r["classification"] for r in rows if r["rule"] == "rflo" and r["a_hat"] == -1.0}
     assert neg == {0.5: "saddle", 1.0: "marginal"}
 

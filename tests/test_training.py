@@ -1,13 +1,13 @@
-"""Training loop, data-aligned reduction, Proposition 3.1 and divergence handling (issue 2)."""
+"""Training loop, data-aligned reduction, Proposition 3.1 and divergence handling."""
 
 import numpy as np
 import pytest
 
+from linrnn.core import projection
 from linrnn.core.model import (
     aligned_feedback,
     aligned_student,
     make_aligned_teacher,
-    mode_matrices,
     random_feedback,
     random_student,
 )
@@ -46,7 +46,7 @@ def test_data_aligned_training_stays_aligned_and_follows_the_ode(rule, tau):
             k=3,
         )
         assert res.status == "budget_exhausted"
-        final = mode_matrices(res.final, teacher.bases)
+        final = projection.mode_matrices(res.final, teacher.bases)
         for M in (final.A, final.W, final.B):
             off = M.copy()
             off[np.arange(3), np.arange(3)] = 0
@@ -62,7 +62,7 @@ def test_data_aligned_training_stays_aligned_and_follows_the_ode(rule, tau):
 @pytest.mark.parametrize("o", [1, 2, 3])
 @pytest.mark.parametrize("estimator", ["expected", "sampled"])
 def test_proposition_3_1_rflo_change_has_rank_at_most_o(o, estimator):
-    """rank(W_K − W_0) ≤ o and rank(B_K − B_0) ≤ o from a non-aligned init (SPEC §3.4)."""
+    """rank(W_K − W_0) ≤ o and rank(B_K − B_0) ≤ o from a non-aligned init (docs/model.md §3.4)."""
     rng = np.random.default_rng(31 + o)
     n, d = 12, 4
     teacher = make_aligned_teacher(n, d, o, [1.2] * o, [1.0] * o, np.linspace(0.7, -0.3, o), rng)

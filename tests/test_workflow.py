@@ -426,3 +426,16 @@ def test_e2e_damaged_run_file_stops_naming_it(e2e, tmp_path, how):
         reference, again = _result_files(e2e["root"]), _result_files(tmp_path)
         assert sorted(again) == sorted(reference)
         assert [n for n in reference if reference[n] != again[n]] == []
+
+
+def test_documented_job_counts_are_the_workflows():
+    """docs/pipeline.md's counts block equals a fresh dry run of each config (no typed counts)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("workflow_counts", ROOT / "tools/workflow_counts.py")
+    counts = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(counts)
+    fresh = counts.table({c: counts.job_counts(c) for c in counts.CONFIGS})
+    assert counts.documented(counts.DOC.read_text(encoding="utf-8")) == fresh, (
+        "run `python tools/workflow_counts.py --write`"
+    )

@@ -27,7 +27,7 @@ rule train_rnn:
 
 
 rule integrate_ode:
-    """Per-mode ODE (SPEC 2.2) from the student's initial mode values (hidden basis of `run`)."""
+    """Per-mode ODE (docs/model.md §2.2) from the student's initial mode values (hidden basis of `run`)."""
     input:
         teacher=TEACHER,
         init=INIT,

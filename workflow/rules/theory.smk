@@ -1,4 +1,4 @@
-# Theory of the per-mode ODEs (SPEC §3): tables and figures computed from the `theory:` config
+# Theory of the per-mode ODEs (docs/model.md §3): tables and figures computed from the `theory:` config
 # block alone (no simulation inputs). Science in linrnn.core.theory / linrnn.figures.theory.
 
 
@@ -6,7 +6,7 @@ include: "theory_common.smk"
 
 
 rule theory_table_rates:
-    """Eigenvalues, classification and rate along the optimal manifold (SPEC 3.2)."""
+    """Eigenvalues, classification and rate along the optimal manifold (docs/model.md §3.2)."""
     output:
         csv=report(
             THEORY_TABLE.format(name="rates"),
@@ -32,7 +32,7 @@ rule theory_table_rates:
 
 
 rule theory_table_fixed_points:
-    """Numerical fixed-point search: only the known manifolds (SPEC 3.1); Jacobian check."""
+    """Numerical fixed-point search: only the known manifolds (docs/model.md §3.1); Jacobian check."""
     output:
         csv=report(
             THEORY_TABLE.format(name="fixed_points"),
@@ -140,7 +140,7 @@ rule theory_figure_vector_fields:
 
 
 rule theory_figure_rates:
-    """Asymptotic convergence rate along the optimal manifold against s (SPEC 3.2)."""
+    """Asymptotic convergence rate along the optimal manifold against s (docs/model.md §3.2)."""
     output:
         pdf=FIGURE.format(figure="theory_rates", ext="pdf"),
         png=report(

@@ -3,11 +3,11 @@
 Hidden basis. The loss sees the hidden space only through A W^j B, so a student that is not
 data-aligned learns its *own* hidden mode directions, not the teacher's P*. Every state of a run
 is therefore read in one fixed hidden basis P (n×k): by default the student's final basis
-P_K = polar(B_K V_k) (linrnn.core.model.student_hidden_basis, the orthonormal factor of B_K V_k, sign
-fixed so that b_i ≥ 0), or the teacher's P*_k (config ``hidden_basis``). Mode values are
+P_K = polar(B_K V_k) (the orthonormal factor of B_K V_k, sign fixed so that b_i ≥ 0), or the
+teacher's P*_k (config ``hidden_basis``; linrnn.core.projection, docs/model.md §1.2). Mode values are
 a_i = (U^T A P)_ii, b_i = (P^T B V)_ii, w_i = (P^T W P)_ii.
 
-Alignment metrics (SPEC §5 candidates, made precise here; docs/pipeline.md). With (U, V) the
+Alignment metrics (docs/model.md §5 candidates, made precise here; docs/pipeline.md). With (U, V) the
 teacher's data bases and P the hidden basis above, the *mode-diagonal fraction* of a weight is
 the share of its squared Frobenius norm carried by the k mode-diagonal entries:
 - recurrent alignment: Σ_i (P^T W P)_ii² / ‖W‖_F²;
@@ -20,7 +20,7 @@ k/(rows·cols).
   RFLO's R is fixed, so what can align is the readout A; for BPTT/tBPTT (which never use R) it
   is a control that stays near 0.
 
-Rank (SPEC §3.4, Prop. 3.1): singular values σ_1 ≥ σ_2 ≥ … of the learned changes W_K − W_0 and
+Rank (docs/model.md §3.4, Prop. 3.1): singular values σ_1 ≥ σ_2 ≥ … of the learned changes W_K − W_0 and
 B_K − B_0; the numerical rank counts σ_i > rtol·σ_1; the effective rank is the entropy rank of
 Roy & Vetterli (2007), exp(−Σ p_i log p_i) with p_i = σ_i / Σσ_j (1 for rank one, r for r equal
 singular values).
@@ -33,10 +33,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from linrnn.core import model
 from linrnn.core.model import RNN, Bases
+from linrnn.core.projection import mode_values
 
-ALIGNMENT_METRICS = ("recurrent", "input", "output", "feedback")
 CONVERGED, NOT_CONVERGED, DIVERGED = "converged", "not_converged", "diverged"
 # run or ODE statuses that end a trajectory before its time (training: linrnn.core.train END_STATES)
 FAILED = ("diverged", "left_stable_region", "failed")
@@ -67,24 +66,6 @@ def cosine(X: np.ndarray, Y: np.ndarray) -> float:
     return float(np.sum(X * Y) / (nx * ny))
 
 
-def hidden_basis(final: RNN, bases: Bases, k: int, kind: str) -> np.ndarray:
-    """The fixed hidden basis (n×k) a run is read in: "final" (student's) or "teacher" (P*_k)."""
-    if kind == "final":
-        return model.student_hidden_basis(final, bases, k)
-    if kind == "teacher":
-        return bases.P[:, :k]
-    raise ValueError(f"hidden_basis must be 'final' or 'teacher', got {kind!r}")
-
-
-def project(rnn: RNN, bases: Bases, P: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mode values (a_i, b_i, w_i), i < k = P.shape[1], in hidden basis P (module docstring)."""
-    k = P.shape[1]
-    a = np.einsum("ij,jk,ki->i", bases.U[:, :k].T, rnn.A, P)
-    b = np.einsum("ij,jk,ki->i", P.T, rnn.B, bases.V[:, :k])
-    w = np.einsum("ij,jk,ki->i", P.T, rnn.W, P)
-    return a, b, w
-
-
 def _diag_fraction(diag: np.ndarray, M: np.ndarray) -> float:
     total = float(np.sum(np.asarray(M, dtype=float) ** 2))
     if not np.isfinite(total) or total == 0.0:
@@ -94,7 +75,7 @@ def _diag_fraction(diag: np.ndarray, M: np.ndarray) -> float:
 
 def alignment(rnn: RNN, bases: Bases, P: np.ndarray, feedback: np.ndarray | None = None) -> dict:
     """All alignment metrics of one network in hidden basis P (n×k) (module docstring)."""
-    a, b, w = project(rnn, bases, P)
+    a, b, w = mode_values(rnn, bases, P)
     return {
         "recurrent": _diag_fraction(w, rnn.W),
         "input": _diag_fraction(b, rnn.B),

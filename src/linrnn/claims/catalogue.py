@@ -13,10 +13,10 @@ docs summary.
 from __future__ import annotations
 
 COLUMNS = {
-    "id": "claim id: C<k> for SPEC §6 checklist item k (sub-rows C<k>a, C<k>b, ...)",
+    "id": "claim id: C<k> for claim k of docs/model.md §6 (sub-rows C<k>a, C<k>b, ...)",
     "claim": "short name of the check",
-    "statement": "the SPEC §6 checklist statement the row tests (abridged)",
-    "source": "where the paper states it (SPEC section / checklist item)",
+    "statement": "the claim statement (docs/model.md §6) the row tests (abridged)",
+    "source": "where the paper states it (paper section / checklist item)",
     "figure": "figure or table of this pipeline that shows it",
     "subject": "rule, experiment or mode the row is about",
     "quantity": "the quantity measured",

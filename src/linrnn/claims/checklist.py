@@ -50,7 +50,7 @@ def all_claims(
     have = {r["id"].rstrip("abcdefgh") for r in rows}
     for cid in CLAIM_IDS:
         if cid not in have:
-            rows.append(missing(cid, "not_checked", "SPEC §6", "no input for this claim"))
+            rows.append(missing(cid, "not_checked", "docs/model.md §6", "no input for this claim"))
     rows = sorted(rows, key=lambda r: (int(r["id"][1:].rstrip("abcdefgh")), r["id"]))
     if "locality_map" in figures:  # beyond the paper: the locality map (docs/locality.md), rows L1-L3
         rows += locality_claims(tables_by_exp, figures["locality_map"])

@@ -74,7 +74,7 @@ def decoupling_claims(tables: Mapping, fig: Mapping, tol: float = 1e-10) -> list
             row(
                 "C1",
                 "updates_stay_diagonal",
-                "SPEC §2.1; checklist 1",
+                "docs/model.md §2.1; checklist 1",
                 "decoupling",
                 rule,
                 f"max off-diagonal / max diagonal of U'AP, P'WP, P'BV over {int(r['steps'][0])} expected steps",
@@ -92,9 +92,9 @@ def validation_claims(tables: Mapping[str, Mapping], fig: Mapping) -> list[dict]
     modes_table, match, align = tables["modes"], tables["ode_match"], tables["alignment"]
     tol = fig["ode_tolerance"]
     present = set(np.unique(modes_table["estimator"])) if len(modes_table["estimator"]) else set()
-    rows = _ode_rows("C2a", match, fig, ["expected"], "SPEC §2.2, §4; checklist 2, 10", "validation", tol)
+    rows = _ode_rows("C2a", match, fig, ["expected"], "docs/model.md §2.2, §4; checklist 2, 10", "validation", tol)
     if "sampled" in present:
-        rows += _ode_rows("C2b", match, fig, ["sampled"], "SPEC §2.2, §4; checklist 2", "validation", tol)
+        rows += _ode_rows("C2b", match, fig, ["sampled"], "docs/model.md §2.2, §4; checklist 2", "validation", tol)
     for rule in fig["rules"]:
         parts, ok = [], True
         for metric in ("recurrent", "input", "output"):
@@ -110,7 +110,7 @@ def validation_claims(tables: Mapping[str, Mapping], fig: Mapping) -> list[dict]
             row(
                 "C10",
                 "alignment_emerges",
-                "SPEC §4 validation figure; checklist 10",
+                "docs/model.md §4 validation figure; checklist 10",
                 "validation",
                 rule,
                 "recurrent, input and output alignment, first -> last record",
@@ -157,7 +157,7 @@ def rank_claims(runs_by_exp: Mapping[str, Mapping], fig: Mapping) -> list[dict]:
         fig["rank_experiments"],
         fig["rank_rule"],
         fig["estimator"],
-        "Prop. 3.1; SPEC §3.4; checklist 11",
+        "Prop. 3.1; docs/model.md §3.4; checklist 11",
         "low_rank",
     )
     runs = runs_by_exp[fig["experiment"]]
@@ -173,7 +173,7 @@ def rank_claims(runs_by_exp: Mapping[str, Mapping], fig: Mapping) -> list[dict]:
                 row(
                     "C12",
                     claim,
-                    "Fig. 6; SPEC §4; checklist 12",
+                    "Fig. 6; docs/model.md §4; checklist 12",
                     "low_rank",
                     subject,
                     quantity,
@@ -189,7 +189,7 @@ def rank_claims(runs_by_exp: Mapping[str, Mapping], fig: Mapping) -> list[dict]:
             row(
                 "C12",
                 "rflo_rank_exactly_o",
-                "Fig. 6; SPEC §4; checklist 12",
+                "Fig. 6; docs/model.md §4; checklist 12",
                 "low_rank",
                 f"rflo, {fig['experiment']} (o={int(r['o'][0])})",
                 "numerical rank of W_K-W_0, all seeds",
@@ -223,7 +223,7 @@ def reliability_claims(runs: Mapping, fig: Mapping, min_fraction: float = 0.9) -
             row(
                 "C13",
                 "convergence_count",
-                "Supp. Fig. 10; SPEC §4; checklist 13",
+                "Supp. Fig. 10; docs/model.md §4; checklist 13",
                 "reliability",
                 rule,
                 f"converged runs (paper: {paper.get(rule, '?')}/{n_paper})",
@@ -248,7 +248,7 @@ def sequence_loss_claims(tables_by_exp: Mapping, fig: Mapping) -> list[dict]:
         exp["ode_match"],
         fig,
         shown or ["expected"],
-        "Appendix H; SPEC §1.1; checklist 14",
+        "Appendix H; docs/model.md §1.1; checklist 14",
         "sequence_loss",
         fig["ode_tolerance"],
     )

@@ -27,7 +27,7 @@ def fixed_point_claims(fp: Mapping) -> list[dict]:
             row(
                 "C3a",
                 "fixed_points_on_optimal_manifold",
-                "SPEC §3.1; checklist 3",
+                "docs/model.md §3.1; checklist 3",
                 "theory_fixed_points",
                 f"{rule} ({len(r['rule'])} teachers)",
                 "zeros of the ODE field found from a grid of starts",
@@ -44,7 +44,7 @@ def fixed_point_claims(fp: Mapping) -> list[dict]:
             row(
                 "C4a",
                 "nonoptimal_line",
-                "SPEC §3.1; checklist 4",
+                "docs/model.md §3.1; checklist 4",
                 "theory_fixed_points",
                 str(rule),
                 "zeros found on a = b = 0",
@@ -86,7 +86,7 @@ def nonoptimal_saddle_claims(fp: Mapping) -> list[dict]:
                 row(
                     "C4b",
                     "nonoptimal_saddle",
-                    "SPEC §3.1; checklist 4",
+                    "docs/model.md §3.1; checklist 4",
                     "theory_fixed_points (+ linrnn.core.theory.jacobian)",
                     f"{rule}, a*b* = {c:g}, w* = {w_s:g}",
                     "transverse eigenvalues at (0, 0, w*); loss there",
@@ -102,7 +102,7 @@ def nonoptimal_saddle_claims(fp: Mapping) -> list[dict]:
                 row(
                     "C4c",
                     f"{rule}_no_nonoptimal_line",
-                    "SPEC §2.2; checklist 4",
+                    "docs/model.md §2.2; checklist 4",
                     "theory_fixed_points (+ linrnn.core.modes)",
                     f"{rule}, a*b* = {c:g}, w* = {w_s:g}, â = {a_hat:g}",
                     "Δb at a = b = 0",
@@ -130,7 +130,7 @@ def convergence_end_claims(conv: Mapping, tol: float = 1e-3) -> list[dict]:
             row(
                 "C3b",
                 "ode_converges_to_optimum",
-                "SPEC §3.1; checklist 3",
+                "docs/model.md §3.1; checklist 3",
                 "theory_convergence",
                 f"{rule} ({len(r['rule'])} cases)",
                 "end point of converged ODE runs: |ab-a*b*|, |w-w*|, loss",
@@ -165,7 +165,7 @@ def bptt_rate_claims(rates: Mapping) -> list[dict]:
         row(
             "C5a",
             "bptt_real_nonpositive",
-            "SPEC §3.2; checklist 5",
+            "docs/model.md §3.2; checklist 5",
             "theory_rates",
             f"bptt ({len(r['rule'])} points of M*)",
             "max |Im λ|, max Re λ of the transverse eigenvalues",
@@ -185,7 +185,7 @@ def bptt_rate_claims(rates: Mapping) -> list[dict]:
         row(
             "C5b",
             "bptt_slowest_at_sqrt_c",
-            "SPEC §3.2; checklist 5",
+            "docs/model.md §3.2; checklist 5",
             "theory_rates",
             f"bptt ({len(groups)} (c, w*) groups)",
             "tabulated s with the smallest rate",
@@ -218,7 +218,7 @@ def tbptt_rate_claims(rates: Mapping) -> list[dict]:
             row(
                 "C6a",
                 "tbptt_equals_bptt_at_w0",
-                "SPEC §2.2 [D]; checklist 6",
+                "docs/model.md §2.2 [D]; checklist 6",
                 "theory_rates",
                 "tbptt (τ=1) vs bptt, w* = 0",
                 "max relative rate difference at w* = 0",
@@ -233,7 +233,7 @@ def tbptt_rate_claims(rates: Mapping) -> list[dict]:
         row(
             "C6b",
             "tbptt_deviates_with_w",
-            "SPEC §3.2; checklist 6",
+            "docs/model.md §3.2; checklist 6",
             "theory_rates",
             "tbptt (τ=1) vs bptt",
             "median over s, c of |rate_tbptt - rate_bptt| / rate_bptt, per |w*|",
@@ -262,7 +262,7 @@ def rflo_rate_claims(rates: Mapping) -> list[dict]:
         row(
             "C7",
             "rflo_sign_stability",
-            "SPEC §3.2 Eqs. 28-29; checklist 7",
+            "docs/model.md §3.2 Eqs. 28-29; checklist 7",
             "theory_rates",
             f"rflo ({int(pos.sum())} points â s>0, {int(neg.sum())} â s<0)",
             "classification of the transverse eigenvalues on M*",
@@ -293,7 +293,7 @@ def rflo_rate_claims(rates: Mapping) -> list[dict]:
         row(
             "C8",
             "rflo_slower_than_bptt",
-            "SPEC §3.2; checklist 8",
+            "docs/model.md §3.2; checklist 8",
             "theory_rates",
             f"rflo vs bptt, stable branch ({n} points)",
             "rate_rflo vs rate_bptt at the same (c, w*, s)",

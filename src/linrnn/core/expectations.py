@@ -1,4 +1,4 @@
-"""Exact input averages E_x[·] for the final-step loss, finite T and T→∞ (SPEC §2.1).
+"""Exact input averages E_x[·] for the final-step loss, finite T and T→∞ (docs/model.md §2.1).
 
 With h_0 = 0 and white inputs, the final error is linear in the inputs,
 ε_T = y_T − y*_T = Σ_{k=0}^{T-1} G_k x_{T-1-k},   G_k = A W^k B − A* W*^k B*,
@@ -6,7 +6,7 @@ so every expected update is built from two error-history correlations, indexed b
   Ex(m) = E[ε_T x_{T-1-m}^T] = G_m,
   Eh(m) = E[ε_T h_{T-1-m}^T] = Σ_{j=0}^{T-2-m} G_{m+1+j} B^T (W^j)^T
           (T→∞: A W^{m+1} C − A* W*^{m+1} C×).
-Rules differ only in how they weight these over m (SPEC §2.1).
+Rules differ only in how they weight these over m (docs/model.md §2.1).
 
 Sequence loss (1/2T) Σ_{t=1}^T ‖ε_t‖² (Appendix H) [D]: ε_t has the same kernels G_k (k < t),
 so averaging the final-step updates over horizons t = 1..T weights G_k by (1 − k/T). As T→∞
@@ -58,14 +58,9 @@ def finite_history(student: RNN, teacher: RNN, T: int, loss: str = "final") -> F
     return FiniteHistory(Ex=G, Eh=Eh, readout=readout)
 
 
-def readout_powers(student: RNN, count: int) -> np.ndarray:
-    """A W^m for m = 0..count-1, shape (..., count, o, n): the BPTT backward weights."""
-    return power_rows(student.A, student.W, count)
-
-
 @dataclass(frozen=True)
 class Stationary:
-    """T→∞ covariances (SPEC §2.1): C = E[h h^T] = W C W^T + B B^T and C× = E[h* h^T] = W* C× W^T + B* B^T.
+    """T→∞ covariances (docs/model.md §2.1): C = E[h h^T] = W C W^T + B B^T and C× = E[h* h^T] = W* C× W^T + B* B^T.
 
     powers: the squarings (W^{2^j}, W*^{2^j}) the doubling computed, for further sums of the
     same step (the BPTT adjoint sums Z1, Z2 reuse them)."""
@@ -89,7 +84,7 @@ def stationary(student: RNN, teacher: RNN, teacher_powers: Powers | None = None)
 def readout_update(
     student: RNN, teacher: RNN, T: int | None, stat: Stationary | None = None, loss: str = "final"
 ) -> np.ndarray:
-    """ΔA = E[ε_T h_T^T], the delta rule common to all rules (SPEC §2.1).
+    """ΔA = E[ε_T h_T^T], the delta rule common to all rules (docs/model.md §2.1).
 
     T→∞: A C − A* C×; finite T: Σ_k G_k B^T (W^k)^T (see `finite_history`).
     """

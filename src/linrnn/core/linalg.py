@@ -11,7 +11,7 @@ from linrnn.core.stein import HUGE, MAX_DOUBLINGS, RTOL, Powers
 def resolvent_rows(M: np.ndarray, L: np.ndarray, decays: np.ndarray, powers: Powers | None = None) -> np.ndarray:
     """Row i of the result is L[i] (I − decays[i] M)^{-1}  (= Σ_m decays[i]^m L[i] M^m).
 
-    Used by e-prop, whose trace decays differ per postsynaptic unit (SPEC §2.1). Stacks
+    Used by e-prop, whose trace decays differ per postsynaptic unit (docs/model.md §2.1). Stacks
     (leading axis, broadcast between M, L and decays) are solved together.
 
     When every ρ(c_i M) < 1 (always so for e-prop's T→∞ limit, |W_ii| < 1 and ρ(W) < 1): the
@@ -86,7 +86,7 @@ def power_rows(L: np.ndarray, M: np.ndarray, count: int, block_rows: int = 64) -
     previous block times the same M^p. Cost 2·count·rows·n² in BLAS calls of ≥ block_rows
     rows plus 2·n³·log₂(block_rows/rows) for the squarings, instead of `count` thin
     (rows × n)·(n × n) products in a Python loop. Used for the BPTT backward weights A W^m
-    and for the output kernels A W^m B (SPEC §2.1).
+    and for the output kernels A W^m B (docs/model.md §2.1).
     """
     rows, n = L.shape[-2:]
     lead = L.shape[:-2] if L.shape[:-2] == M.shape[:-2] else np.broadcast_shapes(L.shape[:-2], M.shape[:-2])

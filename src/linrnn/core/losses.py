@@ -1,4 +1,4 @@
-"""Expected and empirical final-step losses L_T = ½ E‖y_T − y*_T‖² (SPEC §1.1, §1.4)."""
+"""Expected and empirical final-step losses L_T = ½ E‖y_T − y*_T‖² (docs/model.md §1.1, §1.4)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def teacher_loss_term(teacher: RNN) -> np.ndarray:
 
 def stationary_loss(student: RNN, teacher: RNN, stat: Stationary, teacher_term=None):
     """T→∞ loss ½ [tr(A C A^T) − 2 tr(A C×^T A*^T) + tr(A* C** A*^T)] from the covariances
-    C, C× of `expectations.stationary` (SPEC §1.4); `teacher_term` = `teacher_loss_term`."""
+    C, C× of `expectations.stationary` (docs/model.md §1.4); `teacher_term` = `teacher_loss_term`."""
     if teacher_term is None:
         teacher_term = teacher_loss_term(teacher)
     A = student.A

@@ -1,8 +1,8 @@
 """Linear student and teacher RNNs, their aligned constructions, and simulation.
 
-Model (SPEC §1.1, poster): h_{t+1} = W h_t + B x_t, y_{t+1} = A h_{t+1}, h_0 = 0,
+Model (docs/model.md §1.1, poster): h_{t+1} = W h_t + B x_t, y_{t+1} = A h_{t+1}, h_0 = 0,
 x_t ~ N(0, I) i.i.d., the same sequence driving student and teacher.
-Alignment (SPEC §1.2, poster Assumptions 1-2):
+Alignment (docs/model.md §1.2, poster Assumptions 1-2):
 A = U Ā P^T, W = P W̄ P^T, B = P B̄ V^T with U, V, P orthogonal and bars diagonal.
 """
 
@@ -81,7 +81,7 @@ class RNN:
         return RNN(*(np.stack([getattr(net, name) for net in nets]) for name in ("A", "W", "B")))
 
     def step(self, update: RNN, eta: float) -> RNN:
-        """θ ← θ − η Δθ (SPEC §1.1, generic update form)."""
+        """θ ← θ − η Δθ (docs/model.md §1.1, generic update form)."""
         return RNN(self.A - eta * update.A, self.W - eta * update.W, self.B - eta * update.B)
 
     def finite(self) -> np.ndarray | bool:
@@ -165,7 +165,7 @@ def _mode_arrays(a, b, w, *, names=("a", "b", "w")) -> tuple[np.ndarray, np.ndar
 
 
 def aligned_rnn(bases: Bases, a, b, w) -> RNN:
-    """A = U Ā P^T, W = P W̄ P^T, B = P B̄ V^T with k mode values on the diagonals (SPEC §1.2).
+    """A = U Ā P^T, W = P W̄ P^T, B = P B̄ V^T with k mode values on the diagonals (docs/model.md §1.2).
 
     Modes beyond k are zero. Requires k ≤ min(n, d, o).
     """
@@ -186,7 +186,7 @@ def aligned_rnn(bases: Bases, a, b, w) -> RNN:
 def make_aligned_teacher(n: int, d: int, o: int, a_star, b_star, w_star, rng: np.random.Generator) -> Teacher:
     """Mode-aligned teacher (poster Assumption 2) with random orthogonal bases.
 
-    |w*| < 1 is required so that the T→∞ limit exists (SPEC §1.3).
+    |w*| < 1 is required so that the T→∞ limit exists (docs/model.md §1.3).
     """
     for name, value in (("n", n), ("d", d), ("o", o)):
         check_positive_int(name, value)
@@ -202,7 +202,7 @@ def aligned_student(teacher: Teacher, a, b, w) -> RNN:
 
 
 def random_student(n: int, d: int, o: int, scale: float, rng: np.random.Generator) -> RNN:
-    """Non-aligned student: i.i.d. N(0, scale²) entries (small init, Saxe et al. 2019; SPEC §5)."""
+    """Non-aligned student: i.i.d. N(0, scale²) entries (small init, Saxe et al. 2019; docs/model.md §5)."""
     for name, value in (("n", n), ("d", d), ("o", o)):
         check_positive_int(name, value)
     if not (np.isfinite(scale) and scale > 0):
@@ -215,7 +215,7 @@ def random_student(n: int, d: int, o: int, scale: float, rng: np.random.Generato
 
 
 def aligned_feedback(teacher: Teacher, a_hat, n: int | None = None) -> np.ndarray:
-    """RFLO feedback R = U R̄ P^T (o×n) with mode values â on R̄'s diagonal (SPEC §1.2)."""
+    """RFLO feedback R = U R̄ P^T (o×n) with mode values â on R̄'s diagonal (docs/model.md §1.2)."""
     a_hat = np.atleast_1d(np.asarray(a_hat, dtype=float))
     check_finite("a_hat", a_hat)
     if a_hat.ndim != 1 or len(a_hat) > teacher.k:
@@ -225,7 +225,7 @@ def aligned_feedback(teacher: Teacher, a_hat, n: int | None = None) -> np.ndarra
 
 
 def random_feedback(o: int, n: int, rng: np.random.Generator, scale: float | None = None) -> np.ndarray:
-    """Dense Gaussian feedback R (o×n), entries N(0, scale²); default scale 1/√n (SPEC §5 [I])."""
+    """Dense Gaussian feedback R (o×n), entries N(0, scale²); default scale 1/√n (docs/model.md §5 [I])."""
     check_positive_int("o", o)
     check_positive_int("n", n)
     scale = 1.0 / np.sqrt(n) if scale is None else scale
@@ -233,7 +233,7 @@ def random_feedback(o: int, n: int, rng: np.random.Generator, scale: float | Non
 
 
 def sample_inputs(rng: np.random.Generator, batch: int, T: int, d: int) -> np.ndarray:
-    """White-noise input sequences x, shape (batch, T, d), x_t ~ N(0, I) (SPEC §1.1)."""
+    """White-noise input sequences x, shape (batch, T, d), x_t ~ N(0, I) (docs/model.md §1.1)."""
     for name, value in (("batch", batch), ("T", T), ("d", d)):
         check_positive_int(name, value)
     return rng.standard_normal((batch, T, d))
@@ -242,7 +242,7 @@ def sample_inputs(rng: np.random.Generator, batch: int, T: int, d: int) -> np.nd
 def run(rnn: RNN, x: np.ndarray) -> np.ndarray:
     """Hidden states h, shape (..., batch, T+1, n), from h_0 = 0 and inputs x (..., batch, T, d).
 
-    h_{t+1} = W h_t + B x_t (SPEC §1.1). Leading axes of x: a stack of minibatches (one per
+    h_{t+1} = W h_t + B x_t (docs/model.md §1.1). Leading axes of x: a stack of minibatches (one per
     network of a stack, or several for one network). Computed time-major by `run_time_major`
     (one contiguous (batch, n) @ (n, n) product per step); the result is a view.
     """
@@ -255,7 +255,7 @@ def run(rnn: RNN, x: np.ndarray) -> np.ndarray:
 def run_time_major(rnn: RNN, x_tm: np.ndarray) -> np.ndarray:
     """Time-major hidden states h (..., T+1, batch, n) from inputs x_tm (..., T, batch, d), h_0 = 0.
 
-    h_{t+1} = W h_t + B x_t (SPEC §1.1). The drive B x_t of all steps is one matmul over the
+    h_{t+1} = W h_t + B x_t (docs/model.md §1.1). The drive B x_t of all steps is one matmul over the
     contiguous (T·batch, d) block; the recursion then costs one BLAS call per step (per member
     of a stack) writing into contiguous memory (no strided slices, no per-step temporaries
     beyond one buffer).
@@ -275,52 +275,3 @@ def run_time_major(rnn: RNN, x_tm: np.ndarray) -> np.ndarray:
         np.matmul(h[..., t, :, :], Wt, out=buf)
         h[..., t + 1, :, :] += buf
     return h
-
-
-HIDDEN_BASES = ("teacher", "student")
-
-
-def student_hidden_basis(rnn: RNN, bases: Bases, k: int) -> np.ndarray:
-    """The student's own hidden mode directions: the orthonormal polar factor of B V_k (n×k).
-
-    The loss depends on P only through A W^j B, so a non-aligned student cannot learn the
-    teacher's hidden basis P*; it learns its own. For a data-aligned student this returns
-    P_k up to column signs, chosen so that every b_i ≥ 0.
-    """
-    left, _, right = np.linalg.svd(rnn.B @ bases.V[:, :k], full_matrices=False)
-    return left @ right
-
-
-def hidden_basis(rnn: RNN, bases: Bases, k: int, hidden: str) -> np.ndarray:
-    if hidden == "teacher":
-        return bases.P[:, :k]
-    if hidden == "student":
-        return student_hidden_basis(rnn, bases, k)
-    raise ValueError(f"hidden must be one of {HIDDEN_BASES}, got {hidden!r}")
-
-
-def mode_projection(
-    rnn: RNN, bases: Bases, k: int, hidden: str = "teacher"
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Student parameters read in the mode basis (issue 2 §4, SPEC §1.2).
-
-    a_i = (U^T A P)_ii, b_i = (P^T B V)_ii, w_i = (P^T W P)_ii for i < k, where P is the
-    teacher's hidden basis (hidden="teacher", exact for data-aligned students) or the
-    student's own (hidden="student", see `student_hidden_basis`).
-    """
-    P = hidden_basis(rnn, bases, k, hidden)
-    a = np.einsum("ij,jk,ki->i", bases.U[:, :k].T, rnn.A, P)
-    w = np.einsum("ij,jk,ki->i", P.T, rnn.W, P)
-    b = np.einsum("ij,jk,ki->i", P.T, rnn.B, bases.V[:, :k])
-    return a, b, w
-
-
-def feedback_projection(R: np.ndarray, P: np.ndarray, bases: Bases) -> np.ndarray:
-    """â_i = (U^T R P)_ii: the per-mode RFLO feedback seen by hidden directions P (n×k)."""
-    k = P.shape[1]
-    return np.einsum("ij,jk,ki->i", bases.U[:, :k].T, R, P)
-
-
-def mode_matrices(rnn: RNN, bases: Bases) -> RNN:
-    """The full matrices U^T A P, P^T W P, P^T B V (diagonal exactly when data-aligned)."""
-    return RNN(bases.U.T @ rnn.A @ bases.P, bases.P.T @ rnn.W @ bases.P, bases.P.T @ rnn.B @ bases.V)

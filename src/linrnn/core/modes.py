@@ -1,13 +1,13 @@
-"""Per-mode learning dynamics of the data-aligned linear RNN (SPEC §1.4, §2.2).
+"""Per-mode learning dynamics of the data-aligned linear RNN (docs/model.md §1.4, §2.2).
 
 Under data alignment every mode is an uncoupled triple (a, b, w): readout, input and
 recurrent mode values, learning a teacher mode (a*, b*, w*).  RFLO adds the feedback
 mode value â and the trace decay ŵ.  With T→∞ and η→0 the updates become the ODE
 
-    θ̇ = −Δθ,   θ = (a, b, w),   learning time t = η · steps        (SPEC §1.3, §2.2)
+    θ̇ = −Δθ,   θ = (a, b, w),   learning time t = η · steps        (docs/model.md §1.3, §2.2)
 
 Every ``*_mode_update`` function returns the update Δ = (Δa, Δb, Δw) exactly as written
-in SPEC §2.2, elementwise over numpy arrays (a, b, w and the teacher values broadcast).
+in docs/model.md §2.2, elementwise over numpy arrays (a, b, w and the teacher values broadcast).
 Write c = a* b*.  The truncated-BPTT forms are written with two geometric sums
 
     S0(x) = Σ_{j=0}^{τ-1} x^j        = (1 − x^τ) / (1 − x),
@@ -98,18 +98,18 @@ def geom_s1_prime(x, tau=math.inf):
     return (2.0 * (1.0 - x**tau) - tau * x ** (tau - 1) * (1.0 - x)) / (1.0 - x) ** 3
 
 
-# ---------------------------------------------------------------- updates Δ (SPEC §2.2)
+# ---------------------------------------------------------------- updates Δ (docs/model.md §2.2)
 
 
 def readout_update(a, b, w, a_star, b_star, w_star):
-    """Δa = a b²/(1 − w²) − a* b b*/(1 − w w*), common to all rules (SPEC §2.2, poster)."""
+    """Δa = a b²/(1 − w²) − a* b b*/(1 − w w*), common to all rules (docs/model.md §2.2, poster)."""
     a, b, w = (np.asarray(v, dtype=float) for v in (a, b, w))
     c = np.asarray(a_star, dtype=float) * b_star
     return a * b**2 / (1.0 - w**2) - c * b / (1.0 - w * w_star)
 
 
 def bptt_mode_update(a, b, w, a_star, b_star, w_star):
-    """BPTT, the exact gradient of the T→∞ loss (SPEC §2.2, §1.4).
+    """BPTT, the exact gradient of the T→∞ loss (docs/model.md §2.2, §1.4).
 
     Δb = a² b/(1 − w²) − a c/(1 − w w*),
     Δw = a² b² w/(1 − w²)² − a b c w*/(1 − w w*)².
@@ -118,7 +118,7 @@ def bptt_mode_update(a, b, w, a_star, b_star, w_star):
 
 
 def tbptt_mode_update(a, b, w, a_star, b_star, w_star, tau=1):
-    """τ-step truncated BPTT (SPEC §2.2, general τ; τ = ∞ is BPTT).
+    """τ-step truncated BPTT (docs/model.md §2.2, general τ; τ = ∞ is BPTT).
 
     Δb = a [a b S0(w²) − c S0(w w*)],
     Δw = a b [a b w S1(w²) − c w* S1(w w*)],
@@ -139,7 +139,7 @@ def tbptt_mode_update(a, b, w, a_star, b_star, w_star, tau=1):
 
 
 def rflo_mode_update(a, b, w, a_star, b_star, w_star, a_hat, w_hat):
-    """RFLO, the poster's per-mode ODE with ȧ = −Δa, ḃ = −Δb, ẇ = −Δw (SPEC §2.2):
+    """RFLO, the poster's per-mode ODE with ȧ = −Δa, ḃ = −Δb, ẇ = −Δw (docs/model.md §2.2):
 
     Δb = â a b/(1 − ŵ w) − â a* b*/(1 − ŵ w*),
     Δw = â a b² w/((1 − ŵ w)(1 − w²)) − â a* b b* w*/((1 − ŵ w*)(1 − w* w)).
@@ -219,7 +219,7 @@ def rflo_mode_jacobian(a, b, w, a_star, b_star, w_star, a_hat=1.0, w_hat=0.0):
     return J
 
 
-# ---------------------------------------------------------------- closed forms on M* (SPEC §3.2)
+# ---------------------------------------------------------------- closed forms on M* (docs/model.md §3.2)
 # (tr, det) of μ = eigenvalues of ∂Δ/∂θ transverse to the optimal manifold at (s, c/s, w*), with
 # D = 1 − w*², E = 1 − ŵ w*, q = c²/s² + s². Kept apart from the Jacobians so the two paths can
 # be compared.
@@ -232,7 +232,7 @@ def bptt_trace_det(s, c, w_star):
 
 
 def tbptt_trace_det(s, c, w_star, tau=1):
-    """τ = 1 only (the form SPEC §3.2 gives)."""
+    """τ = 1 only (the form docs/model.md §3.2 gives)."""
     if tau != 1:
         raise ValueError(f"the closed form is for tau = 1, got {tau!r}")
     s = np.asarray(s, dtype=float)
@@ -252,7 +252,7 @@ def rflo_trace_det(s, c, w_star, a_hat=1.0, w_hat=0.0):
 
 
 def mode_update(rule, a, b, w, a_star, b_star, w_star, *, tau=1, a_hat=1.0, w_hat=0.0):
-    """The registered rule's per-mode update Δ = (Δa, Δb, Δw) (SPEC §2.2); each rule reads only
+    """The registered rule's per-mode update Δ = (Δa, Δb, Δw) (docs/model.md §2.2); each rule reads only
     its own options (``Rule.mode_params``)."""
     check_arguments(rule, a_star, b_star, w_star, tau=tau, a_hat=a_hat, w_hat=w_hat)
     return ode_rule(rule).mode_update(a, b, w, a_star, b_star, w_star, tau=tau, a_hat=a_hat, w_hat=w_hat)
@@ -279,11 +279,11 @@ def mode_field(rule, a, b, w, a_star, b_star, w_star, *, tau=1, a_hat=1.0, w_hat
     return -np.stack(np.broadcast_arrays(*d))
 
 
-# ---------------------------------------------------------------- loss (SPEC §1.4)
+# ---------------------------------------------------------------- loss (docs/model.md §1.4)
 
 
 def mode_loss(a, b, w, a_star, b_star, w_star, T=None):
-    """Expected final-step loss of each mode (SPEC §1.4), elementwise; callers sum over modes.
+    """Expected final-step loss of each mode (docs/model.md §1.4), elementwise; callers sum over modes.
 
     T = None (T→∞): L = ½[a²b²/(1 − w²) − 2 ab c/(1 − w w*) + c²/(1 − w*²)], evaluated in the
     algebraically identical form, with u = ab, e = u − c, δ = w − w*,
@@ -340,11 +340,11 @@ def integrate_modes(
     atol=1e-12,
     method="DOP853",
 ):
-    """Integrate θ̇ = −Δθ for k modes at once (one system of 3k equations), SPEC §2.2.
+    """Integrate θ̇ = −Δθ for k modes at once (one system of 3k equations), docs/model.md §2.2.
 
     t_eval: increasing learning times (η · steps), starting at or after 0 (t_eval[-1] is the
     end time).  Returns dict(t, a, b, w, mode_loss, loss, status, t_stop, message) with a, b, w,
-    mode_loss of shape (len(t), k) and loss (len(t),) the sum over modes (T→∞, SPEC §1.4).
+    mode_loss of shape (len(t), k) and loss (len(t),) the sum over modes (T→∞, docs/model.md §1.4).
     status: "ok"; "left_stable_region" (some |w| reached 1 − 1e-6, where the T→∞ forms stop
     holding: the run stops there and t holds only the times reached); "diverged" (|a| or |b|
     reached 1e6); "failed" (solver error, see message).

@@ -1,4 +1,4 @@
-"""Minibatch updates of every rule as a backward filter of a learning signal (SPEC §2.1).
+"""Minibatch updates of every rule as a backward filter of a learning signal (docs/model.md §2.1).
 
 All four rules have the form ΔW = mean_batch Σ_s λ_s h_s^T and ΔB = mean_batch Σ_s λ_s x_s^T,
 s = 0..T-1, where λ_s collects the errors ε_t of later steps t > s seen through the rule's
@@ -10,7 +10,7 @@ credit assignment:
 Reading an eligibility trace backwards gives the same sum as running it forwards
 (Σ_t L_t Σ_{s<t} ŵ^{t-1-s} h_s = Σ_s h_s Σ_{t>s} ŵ^{t-1-s} L_t) but needs no per-synapse
 trace. The error weights: final-step loss ε_T only; sequence loss ε_t / T for every t
-(SPEC §1.1, Appendix H).
+(docs/model.md §1.1, Appendix H).
 
 Final-step loss fast path [D]: the learning signal is nonzero only at t = T, so every rule's
 λ_s is a fixed o-column map of ε_T, λ_s = Φ_{T-1-s}^T ε_T, with the lag weights
@@ -71,7 +71,7 @@ def sampled_history(student: RNN, teacher: RNN, x: np.ndarray, loss: str = "fina
 
 
 def readout_update(hist: SampledHistory) -> np.ndarray:
-    """ΔA = mean_batch Σ_t ε_t h_t^T (delta rule, SPEC §2.1)."""
+    """ΔA = mean_batch Σ_t ε_t h_t^T (delta rule, docs/model.md §2.1)."""
     lead = hist.errors.shape[:-3]
     errors = hist.errors.reshape(lead + (-1, hist.errors.shape[-1]))
     states = hist.h[..., 1:, :].reshape(lead + (errors.shape[-2], -1))

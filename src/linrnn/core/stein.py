@@ -1,4 +1,4 @@
-"""Stein sums S = Σ_{k<T} M^k Q N^k by doubling (SPEC §2.1), for one matrix or a stack.
+"""Stein sums S = Σ_{k<T} M^k Q N^k by doubling (docs/model.md §2.1), for one matrix or a stack.
 
 For T = None the infinite sum solves the Stein equation S = M S N + Q; it exists when
 ρ(M)·ρ(N) < 1. Doubling (Smith's method) uses S_{2p} = S_p + M^p S_p N^p, so the cost is
@@ -104,7 +104,7 @@ def stein_sums(bases, terms) -> list[np.ndarray]:
     and no transposed base is appended as a new base). Doubling (Smith's method,
     S_{2p} = S_p + M^p S_p N^p) for every term, sharing the repeated squarings X^{2^j} of the
     bases: a step that needs S = W C W^T + BB^T, S = W* C× W^T + B* B^T and the BPTT adjoint
-    sums Z1, Z2 (SPEC §2.1) squares only W and W* (2 matmuls) plus 2 per term, instead of 4
+    sums Z1, Z2 (docs/model.md §2.1) squares only W and W* (2 matmuls) plus 2 per term, instead of 4
     per term. Convergence and divergence are read from the norms of the powers (module
     docstring). Raises NotConvergentError when a sum diverges (ρ(M)ρ(N) ≥ 1).
     """

@@ -1,14 +1,14 @@
-"""Dynamical-systems analysis of the per-mode ODEs θ̇ = F(θ) = −Δθ (SPEC §2.2, §3).
+"""Dynamical-systems analysis of the per-mode ODEs θ̇ = F(θ) = −Δθ (docs/model.md §2.2, §3).
 
-- stationary manifolds (SPEC §3.1): the optimal manifold M* = {(s, c/s, w*)}, c = a* b*,
+- stationary manifolds (docs/model.md §3.1): the optimal manifold M* = {(s, c/s, w*)}, c = a* b*,
   with its two branches s > 0 and s < 0, and for bptt/tbptt the non-optimal manifold
   M0 = {(0, 0, w)}; a numerical fixed-point search checks that there are no others;
 - the analytic Jacobian ∂F/∂θ (checked against central finite differences);
-- eigenvalues along each manifold, classification and asymptotic rates (SPEC §3.2, §3.3);
+- eigenvalues along each manifold, classification and asymptotic rates (docs/model.md §3.2, §3.3);
 - RFLO stability maps over (s, â) and (s, ŵ) (paper Eqs. 28–29: stable when â s > 0);
 - vector-field slices on planes, convergence times and empirical decay rates of trajectories.
 
-Sign convention: SPEC §3.2 writes tr/det for μ, the eigenvalues of ∂Δ/∂θ; the ODE
+Sign convention: docs/model.md §3.2 writes tr/det for μ, the eigenvalues of ∂Δ/∂θ; the ODE
 eigenvalues are λ = −μ.  Everything here reports λ (eigenvalues of the ODE Jacobian), and the
 rate of a stable point is −max Re λ over the two transverse eigenvalues (= min Re μ).
 """
@@ -28,13 +28,13 @@ CLASSES = ("stable node", "stable spiral", "saddle", "unstable", "marginal")
 CLASS_CODES = {name: i for i, name in enumerate(CLASSES)}
 
 
-# ---------------------------------------------------------------- manifolds (SPEC §3.1)
+# ---------------------------------------------------------------- manifolds (docs/model.md §3.1)
 
 
 def optimal_manifold(s, a_star, b_star, w_star):
     """M* = {ab = a* b*, w = w*} parametrised by s = a: (a, b, w) = (s, c/s, w*), s ≠ 0.
 
-    Branch s > 0 and branch s < 0 (SPEC §3.1); shared by all rules.
+    Branch s > 0 and branch s < 0 (docs/model.md §3.1); shared by all rules.
     """
     s = np.asarray(s, dtype=float)
     c = a_star * b_star
@@ -157,15 +157,15 @@ def classify(eig_1, eig_2, rtol=1e-9):
 
 def asymptotic_rate(eig_1, eig_2):
     """−max Re λ over the transverse pair: > 0 is the convergence rate of a stable point
-    (slowest non-zero eigenvalue, SPEC §3.2 min Re μ); ≤ 0 means no convergence."""
+    (slowest non-zero eigenvalue, docs/model.md §3.2 min Re μ); ≤ 0 means no convergence."""
     return -np.maximum(np.real(eig_1), np.real(eig_2))
 
 
 def manifold_spectrum(rule, s, a_star, b_star, w_star, *, manifold="optimal", tau=1, a_hat=1.0, w_hat=0.0):
     """Eigenvalues, classification and rates along a stationary manifold.
 
-    manifold="optimal": points (s, c/s, w*), s = a (SPEC §3.2);
-    manifold="nonoptimal": points (0, 0, s), s = w (SPEC §3.3; bptt/tbptt only).
+    manifold="optimal": points (s, c/s, w*), s = a (docs/model.md §3.2);
+    manifold="nonoptimal": points (0, 0, s), s = w (docs/model.md §3.3; bptt/tbptt only).
     Returns dict(s, a, b, w, eig_1, eig_2, tangent, classification, rate), where tangent is
     |F'·t|/|t| for the manifold's tangent t (≈ 0: the zero eigenvalue along the manifold).
     """
@@ -198,7 +198,7 @@ def manifold_spectrum(rule, s, a_star, b_star, w_star, *, manifold="optimal", ta
 
 
 def spec_trace_det(rule, s, c, w_star, *, tau=1, a_hat=1.0, w_hat=0.0):
-    """SPEC §3.2 closed forms (tr, det) of μ = eigenvalues of ∂Δ/∂θ on M* (the rule's
+    """docs/model.md §3.2 closed forms (tr, det) of μ = eigenvalues of ∂Δ/∂θ on M* (the rule's
     ``ModeDynamics.trace_det``, e.g. ``modes.rflo_trace_det``; τ = 1 for tbptt). Kept separate
     from the Jacobian code so the two paths can be compared."""
     r = ode_rule(rule)
@@ -487,7 +487,7 @@ def convergence_summary(rule, init, teacher, t_end, *, n_t=4001, loss_tol=1e-6, 
     Returns a dict: status; t_conv (first time after which the loss stays < loss_tol);
     end point (a, b, w) and branch sign(a); max |w| on the way; the predicted rate
     −max Re λ at the end point (if it lies on M*); and the empirical decay rate of the distance
-    to the end point, fitted where it lies in window (SPEC §3.2; equal for a stable node).
+    to the end point, fitted where it lies in window (docs/model.md §3.2; equal for a stable node).
     """
     a_star, b_star, w_star = teacher
     t = np.linspace(0.0, t_end, n_t)
@@ -569,7 +569,7 @@ CONVERGENCE_COLUMN_DOCS = {
     "end_w": "final w",
     "branch": "sign of the final a (the branch of the optimal manifold reached)",
     "max_abs_w": "largest |w| along the trajectory",
-    "final_loss": "final loss (T→∞, SPEC §1.4)",
+    "final_loss": "final loss (T→∞, docs/model.md §1.4)",
     "predicted_rate": "−max Re λ of the Jacobian at the end point (nan if not converged)",
     "empirical_rate": "decay rate of the distance to the end point fitted on the trajectory",
 }

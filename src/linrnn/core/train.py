@@ -1,4 +1,4 @@
-"""One training loop for every rule and a whole stack of students: θ ← θ − η Δθ (SPEC §1.1).
+"""One training loop for every rule and a whole stack of students: θ ← θ − η Δθ (docs/model.md §1.1).
 
 estimator="expected": Δθ = E_x[Δθ] in closed form (deterministic; T=None is T→∞);
 estimator="sampled": Δθ averaged over a fresh minibatch of white-noise sequences each step.
@@ -31,9 +31,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from linrnn.core import projection
 from linrnn.core.expectations import stationary
 from linrnn.core.losses import expected_loss, stationary_loss, teacher_loss_term
-from linrnn.core.model import RNN, Bases, check_compatible, mode_projection, sample_inputs
+from linrnn.core.model import RNN, Bases, check_compatible, sample_inputs
 from linrnn.core.rules import RuleOptions, get_rule
 from linrnn.core.stein import NotConvergentError, Powers
 from linrnn.core.validation import check_positive_int
@@ -248,7 +249,7 @@ def train(
     A stack returns one TrainResult per student; the sampled estimator then needs one generator per
     student (`rng` a sequence), each drawing that student's minibatches exactly as it would
     alone. With `bases`, each record also stores the k mode values (a, b, w) read with
-    `model.mode_projection(..., hidden=hidden)`. `progress`, if given, receives a line
+    `linrnn.core.projection` in the hidden basis `hidden` ("teacher" or "final"). `progress`, if given, receives a line
     (step, loss, elapsed, estimated remaining) every `progress_every` seconds of wall time.
     """
     learning_rule = get_rule(rule)
@@ -329,7 +330,7 @@ def train(
             modes = None
             if bases is not None:
                 modes = np.stack(
-                    [np.stack(mode_projection(p.take(i), bases, k, hidden), axis=-1) for i in range(len(loss))]
+                    [np.stack(_mode_values(p.take(i), bases, k, hidden), axis=-1) for i in range(len(loss))]
                 )
             records.append((step, stack.ids.copy(), loss, p.A, p.W, p.B, modes))
             done = _ended(stop, loss_hist[stack.ids], j, record_steps, window_steps, last=step == steps)
@@ -413,6 +414,11 @@ def _progress_line(step, steps, stack, size, loss_hist, elapsed) -> str:
         f"step {step}/{steps} ({100 * step / max(steps, 1):.0f} %), {active}/{size} students training, "
         f"median loss {loss:.4g}, elapsed {elapsed:.1f} s, remaining ≤ {remaining:.1f} s"
     )
+
+
+def _mode_values(rnn, bases, k, hidden):
+    """Mode values of one recorded student in its hidden basis (linrnn.core.projection)."""
+    return projection.mode_values(rnn, bases, projection.hidden_basis(rnn, bases, k, hidden))
 
 
 def _assemble(i, records, status, messages, diverged_step, final, eta, bases) -> TrainResult:

@@ -19,7 +19,7 @@ def check_finite(name: str, value) -> None:
 
 
 def check_unit_interval(name: str, value) -> None:
-    """|value| < 1 elementwise: needed for the T→∞ limit (SPEC §1.3)."""
+    """|value| < 1 elementwise: needed for the T→∞ limit (docs/model.md §1.3)."""
     arr = np.asarray(value, dtype=float)
     check_finite(name, arr)
     if np.any(np.abs(arr) >= 1):

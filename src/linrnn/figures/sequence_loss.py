@@ -1,4 +1,4 @@
-"""Sequence-loss figure (SPEC §1.1, Appendix H; checklist 14), drawn from tidy tables only.
+"""Sequence-loss figure (docs/model.md §1.1, Appendix H; checklist 14), drawn from tidy tables only.
 
 (a) the two dominant modes' a·b and w of the full RNN trained on the sequence loss
 (1/2T) Σ_t ‖y_t − y*_t‖² at finite T, expected (solid) and sampled (dotted) estimator, against the
@@ -16,8 +16,16 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from linrnn.analysis.diagnostics import dominant_modes
-from linrnn.figures.simulation import SV_FLOOR, _normalised, _panel_label, _spectrum
-from linrnn.figures.style import FULL_WIDTH, rule_color, rule_label, use_style
+from linrnn.figures.style import (
+    FULL_WIDTH,
+    SV_FLOOR,
+    normalised,
+    panel_label,
+    rule_color,
+    rule_label,
+    spectrum,
+    use_style,
+)
 from linrnn.pipeline.io import select
 
 MODE_STYLES = {"expected": "-", "sampled": ":", "ode": "--"}
@@ -74,8 +82,8 @@ def figure_sequence_loss(tables: Mapping, cfg: Mapping):
                 continue
             o = int(r["o"][0])
             estimator = str(r["estimator"][0])
-            sv, _ = _spectrum(spectra, rule=rule, estimator=estimator, matrix="W", seed=seed)
-            y = _normalised(sv)[:n_show]
+            sv, _ = spectrum(spectra, rule=rule, estimator=estimator, matrix="W", seed=seed)
+            y = normalised(sv)[:n_show]
             if rule == rank_rule:
                 color = cmap(0.45 + 0.55 * j / max(1, len(names) - 1))
                 label = f"{rule_label(rule)}, o = {o}"
@@ -114,5 +122,5 @@ def figure_sequence_loss(tables: Mapping, cfg: Mapping):
     ax.set_title("final-step vs sequence loss")
     ax.legend(frameon=False, fontsize=6, ncol=1, loc="lower left")
     for ax, label in zip(axes, "abc", strict=True):
-        _panel_label(ax, label)
+        panel_label(ax, label)
     return fig

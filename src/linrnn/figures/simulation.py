@@ -16,7 +16,18 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import LogLocator, NullFormatter
 
 from linrnn.analysis.diagnostics import CONVERGED, DIVERGED, FAILED, NOT_CONVERGED, relative_loss_paths
-from linrnn.figures.style import COLUMN_WIDTH, FULL_WIDTH, rule_color, rule_label, save_figure, use_style
+from linrnn.figures.style import (
+    COLUMN_WIDTH,
+    FULL_WIDTH,
+    SV_FLOOR,
+    normalised,
+    panel_label,
+    rule_color,
+    rule_label,
+    save_figure,
+    spectrum,
+    use_style,
+)
 from linrnn.pipeline import io
 from linrnn.pipeline.io import select
 
@@ -24,17 +35,12 @@ MODE_COLORS = ("#3b0f70", "#1f78b4", "#33a02c", "#d08c00", "#b2182b", "#555555")
 OUTCOME_MARKERS = {CONVERGED: "o", NOT_CONVERGED: "^", DIVERGED: "X"}
 OUTCOME_LABELS = {CONVERGED: "converged", NOT_CONVERGED: "not converged", DIVERGED: "diverged"}
 ALIGN_STYLES = {"recurrent": "-", "input": "--", "output": ":", "feedback": "-."}
-SV_FLOOR = 1e-17
 
 
 def save(fig, paths, meta_path, prov: Mapping) -> None:
     """Deterministic PDF/PNG (linrnn.figures.style.save_figure) plus a ``.meta.json`` provenance file."""
     save_figure(fig, paths)
     io.write_json(meta_path, {"files": [str(p) for p in paths], "provenance": prov})
-
-
-def _panel_label(ax, text: str) -> None:
-    ax.text(-0.02, 1.02, text, transform=ax.transAxes, fontweight="bold", ha="right", va="bottom")
 
 
 def _mark_divergence(ax, x, y, color) -> None:
@@ -182,20 +188,6 @@ def figure_validation(tables: Mapping, cfg: Mapping):
 # --------------------------------------------------------------------------- Figure 2
 
 
-def _spectrum(spectra, **where) -> tuple[np.ndarray, str]:
-    s = select(spectra, **where)
-    order = np.argsort(s["index"])
-    sv = s["singular_value"][order]
-    outcome = str(s["outcome"][0]) if len(s["outcome"]) else ""
-    return sv, outcome
-
-
-def _normalised(sv: np.ndarray) -> np.ndarray:
-    if not len(sv) or not np.isfinite(sv).all() or sv[0] <= 0:
-        return np.full(len(sv), np.nan)
-    return np.maximum(sv / sv[0], SV_FLOOR)
-
-
 def figure_low_rank(tables: Mapping, cfg: Mapping):
     """σ_i/σ_1 of W_K − W_0 and B_K − B_0 per rule (o = 1), and of RFLO over o."""
     use_style()
@@ -212,8 +204,8 @@ def figure_low_rank(tables: Mapping, cfg: Mapping):
             color = rule_color(rule)
             seeds = np.unique(select(spectra, rule=rule, estimator=estimator, matrix=matrix)["seed"])
             for s in seeds:
-                sv, outcome = _spectrum(spectra, rule=rule, estimator=estimator, matrix=matrix, seed=s)
-                y = _normalised(sv)[:n_show]
+                sv, outcome = spectrum(spectra, rule=rule, estimator=estimator, matrix=matrix, seed=s)
+                y = normalised(sv)[:n_show]
                 x = np.arange(1, len(y) + 1)
                 longest = max(longest, len(y))
                 ls = "--" if outcome == DIVERGED else "-"
@@ -261,8 +253,8 @@ def figure_low_rank(tables: Mapping, cfg: Mapping):
         o = int(r["o"][0])
         color = cmap(0.45 + 0.55 * j / max(1, len(names) - 1))
         for s in np.unique(sp["seed"]):
-            sv, outcome = _spectrum(sp, seed=s)
-            y = _normalised(sv)[:n_show]
+            sv, outcome = spectrum(sp, seed=s)
+            y = normalised(sv)[:n_show]
             ax.plot(
                 np.arange(1, len(y) + 1),
                 y,
@@ -281,7 +273,7 @@ def figure_low_rank(tables: Mapping, cfg: Mapping):
     ax.set_xticks(np.arange(1, n_show + 1, max(1, n_show // 5)))
     ax.legend(frameon=False, loc="upper right")
     for ax, label in zip(axes, "abc", strict=True):
-        _panel_label(ax, label)
+        panel_label(ax, label)
     if np.any(select(runs, estimator=estimator)["outcome"] == DIVERGED):
         fig.text(
             0.5,
@@ -414,7 +406,7 @@ def figure_reliability(tables: Mapping, cfg: Mapping):
     ]
     ax.legend(handles=handles, frameon=False, fontsize=6, loc="best")
     for ax, label in zip(axes, "abcd", strict=True):
-        _panel_label(ax, label)
+        panel_label(ax, label)
     return fig
 
 

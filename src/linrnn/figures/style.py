@@ -1,7 +1,7 @@
 """House style and deterministic figure files (PDF + PNG) for every figure.
 
 Colours: one per rule, shared by all figures; the optimal manifold is cyan and the
-non-optimal manifold red, as in the paper (SPEC §4).
+non-optimal manifold red, as in the paper (docs/model.md §4).
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 
 from linrnn.core.rules import get_rule  # noqa: E402
-from linrnn.pipeline.io import atomic_target  # noqa: E402
+from linrnn.pipeline.io import atomic_target, select  # noqa: E402
 
 OPTIMAL_COLOR = "cyan"
 NONOPTIMAL_COLOR = "red"
@@ -51,6 +52,30 @@ def rule_color(rule: str) -> str:
 def rule_label(rule: str) -> str:
     """The registered rule's name in figures (``Rule.label``)."""
     return get_rule(rule).label
+
+
+SV_FLOOR = 1e-17  # normalised singular values below this are drawn at it (log axes)
+
+
+def panel_label(ax, text: str) -> None:
+    """The bold panel letter at the top left of an axis."""
+    ax.text(-0.02, 1.02, text, transform=ax.transAxes, fontweight="bold", ha="right", va="bottom")
+
+
+def spectrum(spectra, **where) -> tuple[np.ndarray, str]:
+    """Singular values (largest first) and outcome of the ``spectra`` rows matching ``where``."""
+    s = select(spectra, **where)
+    order = np.argsort(s["index"])
+    sv = s["singular_value"][order]
+    outcome = str(s["outcome"][0]) if len(s["outcome"]) else ""
+    return sv, outcome
+
+
+def normalised(sv: np.ndarray) -> np.ndarray:
+    """σ_i/σ_1 floored at SV_FLOOR (NaN for an empty, non-finite or zero spectrum)."""
+    if not len(sv) or not np.isfinite(sv).all() or sv[0] <= 0:
+        return np.full(len(sv), np.nan)
+    return np.maximum(sv / sv[0], SV_FLOOR)
 
 
 SETTING_SYMBOLS = {"tau": "τ", "a_hat": "â", "w_hat": "ŵ"}

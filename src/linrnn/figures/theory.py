@@ -1,15 +1,15 @@
-"""The five theory figures (issue 4): data builders (``*_data``) and plotters (``plot_*``).
+"""The five theory figures: data builders (``*_data``) and plotters (``plot_*``).
 
 Each builder takes plain numbers (from config) and returns a dict of arrays computed with
 ``linrnn.core.theory`` and ``linrnn.core.modes``; each plotter takes that dict and the output paths and
-draws one figure.  Colours: optimal manifold cyan, non-optimal red (SPEC §4); stable stretches
+draws one figure.  Colours: optimal manifold cyan, non-optimal red (docs/model.md §4); stable stretches
 solid, unstable (saddle, unstable, marginal) dashed; one colour per rule for trajectories.
 
-1. manifold structure in (a, b, w) per rule, with ODE trajectories   (poster panel A, SPEC §3.1)
+1. manifold structure in (a, b, w) per rule, with ODE trajectories   (poster panel A, docs/model.md §3.1)
 2. vector fields on 2-D slices per rule                              (poster panel B)
-3. convergence rates along M* against s, small and large |w*|        (SPEC §3.2)
-4. the RFLO detour from (1, 1, 0.6) (paper Fig. 4)                   (SPEC §4)
-5. RFLO stability over (s, â) and (s, ŵ) (paper Eqs. 28–29)          (SPEC §3.2)
+3. convergence rates along M* against s, small and large |w*|        (docs/model.md §3.2)
+4. the RFLO detour from (1, 1, 0.6) (paper Fig. 4)                   (docs/model.md §4)
+5. RFLO stability over (s, â) and (s, ŵ) (paper Eqs. 28–29)          (docs/model.md §3.2)
 """
 
 from __future__ import annotations
@@ -266,7 +266,7 @@ def plot_vector_fields(data, paths):
 
 
 def rates_data(c, w_stars, settings, *, s_min=0.05, s_max=5.0, n_s=400, rules=("bptt", "tbptt", "rflo")):
-    """Rate −max Re λ along M* against s for each rule and each w* (SPEC §3.2)."""
+    """Rate −max Re λ along M* against s for each rule and each w* (docs/model.md §3.2)."""
     s = _s_grid(s_min, s_max, n_s)
     out = {
         "c": c,

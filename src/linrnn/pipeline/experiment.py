@@ -5,12 +5,12 @@ Every function takes an explicit ``numpy.random.Generator`` (linrnn.pipeline.see
 
 Teacher kinds (config ``teacher.kind``):
 - ``aligned``: mode-aligned teacher A* = U Ā* P^T, W* = P W̄* P^T, B* = P B̄* V^T with Haar
-  random U, V, P and the listed mode values (SPEC §1.2, poster Assumption 2);
+  random U, V, P and the listed mode values (docs/model.md §1.2, poster Assumption 2);
 - ``dense``: a general (not mode-aligned) teacher, W* = Q diag(w*) Q^T with Haar Q and the
   listed eigenvalues (zeros beyond), A* and B* i.i.d. Gaussian with entry std a_scale/√n and
-  b_scale/√d (SPEC §3.4 "beyond the data-aligned setting", [I]).
+  b_scale/√d (docs/model.md §3.4 "beyond the data-aligned setting", [I]).
 
-Student kinds (``init.kind``): ``random`` (i.i.d. N(0, scale²), SPEC §5) or ``aligned``
+Student kinds (``init.kind``): ``random`` (i.i.d. N(0, scale²), docs/model.md §5) or ``aligned``
 (data-aligned with the listed mode values). Feedback kinds (``feedback.kind``): ``random``
 (R i.i.d. N(0, scale²), default scale 1/√n) or ``aligned`` (R = U diag(â) P^T).
 """
@@ -49,7 +49,7 @@ def build_teacher(exp: dict, rng: np.random.Generator) -> dict[str, np.ndarray]:
         if w_star.size > n:
             raise ValueError(f"teacher.w_star: {w_star.size} eigenvalues for n={n}")
         if np.any(np.abs(w_star) >= 1):
-            raise ValueError("teacher.w_star: eigenvalues need |w*| < 1 (SPEC §1.3)")
+            raise ValueError("teacher.w_star: eigenvalues need |w*| < 1 (docs/model.md §1.3)")
         eig[: w_star.size] = w_star
         Q = model.random_orthogonal(n, rng)
         W = Q @ np.diag(eig) @ Q.T
@@ -106,8 +106,8 @@ def initial_student(init_arrays: dict) -> RNN:
 def rule_options(exp: dict, R: np.ndarray) -> RuleOptions:
     """RuleOptions of an experiment's ``options`` block.
 
-    ``options.loss`` (default ``final``): ``final`` = ½‖y_T − y*_T‖² (SPEC §1.1) or ``sequence``
-    = (1/2T) Σ_t ‖y_t − y*_t‖² (SPEC §1.1, Appendix H).
+    ``options.loss`` (default ``final``): ``final`` = ½‖y_T − y*_T‖² (docs/model.md §1.1) or ``sequence``
+    = (1/2T) Σ_t ‖y_t − y*_t‖² (docs/model.md §1.1, Appendix H).
     """
     o = exp["options"]
     return RuleOptions(
@@ -117,8 +117,3 @@ def rule_options(exp: dict, R: np.ndarray) -> RuleOptions:
         eprop_feedback=o["eprop_feedback"],
         loss=o.get("loss", "final"),
     )
-
-
-def feedback_modes(R: np.ndarray, bases: Bases, k: int) -> np.ndarray:
-    """Per-mode feedback values â_i = (U^T R P)_ii, i < k: what the RFLO ODE sees (SPEC §1.2)."""
-    return np.diagonal(bases.U.T @ np.asarray(R) @ bases.P)[:k].copy()

@@ -94,13 +94,14 @@ def dumps(value) -> str:
     return json.dumps(to_jsonable(value), indent=2, sort_keys=True, allow_nan=False) + "\n"
 
 
-def write_json(path, value) -> None:
-    atomic_write_text(path, dumps(value))
-
-
 def read_json(path):
+    """The JSON value stored at ``path``."""
     with open(path, encoding="utf-8") as fh:
         return json.load(fh)
+
+
+def write_json(path, value) -> None:
+    atomic_write_text(path, dumps(value))
 
 
 # --------------------------------------------------------------------------- provenance

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from linrnn.analysis import diagnostics as dg
+from linrnn.core import projection
 from linrnn.core.model import RNN
 from linrnn.pipeline import experiment
 from linrnn.pipeline.io import scalar, select
@@ -137,7 +138,7 @@ def run_rows(key: dict, run: Mapping, teacher, R, basis: str) -> tuple[list[dict
     """
     last = dg.last_finite_index(run["W"])
     final = RNN(run["A"][last], run["W"][last], run["B"][last])
-    P = dg.hidden_basis(final, teacher.bases, teacher.k, basis)
+    P = projection.hidden_basis(final, teacher.bases, teacher.k, basis)
     status = str(scalar(run, "status"))
     n_rec = last + 1
     a, b, w = (
@@ -148,7 +149,7 @@ def run_rows(key: dict, run: Mapping, teacher, R, basis: str) -> tuple[list[dict
     align = []
     for j in range(n_rec):
         net = RNN(run["A"][j], run["W"][j], run["B"][j])
-        a[j], b[j], w[j] = dg.project(net, teacher.bases, P)
+        a[j], b[j], w[j] = projection.mode_values(net, teacher.bases, P)
         s, t = int(run["steps"][j]), float(run["time"][j])
         for metric, value in dg.alignment(net, teacher.bases, P, R).items():
             align.append({**key, "step": s, "time": t, "metric": metric, "value": value})

@@ -1,4 +1,4 @@
-"""Backpropagation through time: the exact gradient of L_T (SPEC §2.1, §2.2).
+"""Backpropagation through time: the exact gradient of L_T (docs/model.md §2.1, §2.2).
 
 ΔA = A C − A* C×, ΔW = Z1 W C − Z2 W* C×, ΔB = Z1 B − Z2 B* (T→∞), i.e. tbptt with τ = ∞.
 """

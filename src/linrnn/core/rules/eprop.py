@@ -1,4 +1,4 @@
-"""e-prop as RFLO with diag(W) as per-neuron trace decay (SPEC §2.1 [I]).
+"""e-prop as RFLO with diag(W) as per-neuron trace decay (docs/model.md §2.1 [I]).
 
 e_{ij,t} = W_ii e_{ij,t-1} + h_{j,t-1},  ΔW_ij = (F^T ε_T)_i e_{ij,T}, and likewise for B with x.
 F is the random feedback R ("random", default) or the current readout A ("symmetric").

@@ -1,4 +1,4 @@
-"""Random feedback local online learning (Murray 2019, adapted; SPEC §2.1, poster).
+"""Random feedback local online learning (Murray 2019, adapted; docs/model.md §2.1, poster).
 
 W replaced by ŵ I in credit assignment, A^T by a fixed random R^T:
 ΔW = R^T E[ε_T e_T^T], e_t = ŵ e_{t-1} + h_{t-1};  ΔB = R^T E[ε_T e^{(b)T}_T], e^{(b)}_t = ŵ e^{(b)}_{t-1} + x_{t-1}.

@@ -1,4 +1,4 @@
-"""Truncated BPTT with window τ (SPEC §2.1, §2.2).
+"""Truncated BPTT with window τ (docs/model.md §2.1, §2.2).
 
 ΔW = Σ_{m<τ} (W^m)^T A^T E[ε_T h_{T-1-m}^T],  ΔB = Σ_{m<τ} (W^m)^T A^T E[ε_T x_{T-1-m}^T].
 T→∞ closed form [D]: with Z1^(τ) = Σ_{m<τ} (W^m)^T A^T A W^m and Z2^(τ) = Σ_{m<τ} (W^m)^T A^T A* W*^m,
