@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 
+from linrnn.core.losses import expected_loss
 from linrnn.core.model import RNN
 
 
@@ -15,6 +16,24 @@ def random_stable_rnn(rng: np.random.Generator, n: int, d: int, o: int, radius: 
     W = rng.standard_normal((n, n))
     W *= radius / np.max(np.abs(np.linalg.eigvals(W)))
     return RNN(rng.standard_normal((o, n)), W, rng.standard_normal((n, d)))
+
+
+def finite_difference_gradient(student, teacher, T, h=1e-6, loss="final"):
+    """Central differences of the closed-form expected loss, entry by entry."""
+    grads = {}
+    for name in "AWB":
+        M = getattr(student, name)
+        G = np.zeros_like(M)
+        for idx in np.ndindex(M.shape):
+            loss_at = []
+            for sign in (1, -1):
+                Mp = M.copy()
+                Mp[idx] += sign * h
+                weights = {k: getattr(student, k) for k in "AWB"} | {name: Mp}
+                loss_at.append(expected_loss(RNN(**weights), teacher, T, loss))
+            G[idx] = (loss_at[0] - loss_at[1]) / (2 * h)
+        grads[name] = G
+    return RNN(**grads)
 
 
 def max_rel_err(x: RNN, y: RNN) -> float:

@@ -15,8 +15,7 @@ from linrnn.core import modes
 from linrnn.core.model import RNN, aligned_feedback, aligned_student, make_aligned_teacher, sample_inputs
 from linrnn.core.rules import RuleOptions, get_rule
 from linrnn.core.rules import credit as cr
-from tests.helpers import max_rel_err, random_stable_rnn
-from tests.test_rules import finite_difference_gradient
+from tests.helpers import finite_difference_gradient, max_rel_err, random_stable_rnn
 
 N, D, O = 5, 3, 2
 CELLS = [c.name for c in cr.CELLS]

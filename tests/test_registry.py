@@ -25,9 +25,7 @@ import pytest
 import yaml
 
 from linrnn.core import modes, projection, theory
-from linrnn.core.losses import expected_loss
 from linrnn.core.model import (
-    RNN,
     aligned_feedback,
     aligned_student,
     make_aligned_teacher,
@@ -35,7 +33,7 @@ from linrnn.core.model import (
 )
 from linrnn.core.rules import RULES, RuleOptions, get_rule, ode_rules
 from tests import extra_rule
-from tests.helpers import job_stats, max_rel_err, random_stable_rnn, snakemake_command
+from tests.helpers import finite_difference_gradient, job_stats, max_rel_err, random_stable_rnn, snakemake_command
 
 ROOT = Path(__file__).resolve().parents[1]
 EXTRA = extra_rule.RULE.name
@@ -58,23 +56,6 @@ def setup():
     teacher = random_stable_rnn(rng, 4, D, O, radius=0.8)  # teacher n* ≠ n
     R = rng.standard_normal((O, N))
     return student, teacher, RuleOptions(tau=SETTINGS["tau"], w_hat=SETTINGS["w_hat"], feedback=R)
-
-
-def finite_difference_gradient(student, teacher, T, h=1e-6):
-    """Central differences of the closed-form expected loss, entry by entry."""
-    grads = {}
-    for name in "AWB":
-        M = getattr(student, name)
-        G = np.zeros_like(M)
-        for idx in np.ndindex(M.shape):
-            at = []
-            for sign in (1, -1):
-                Mp = M.copy()
-                Mp[idx] += sign * h
-                at.append(expected_loss(RNN(**({k: getattr(student, k) for k in "AWB"} | {name: Mp})), teacher, T))
-            G[idx] = (at[0] - at[1]) / (2 * h)
-        grads[name] = G
-    return RNN(**grads)
 
 
 # ---------------------------------------------------------------- the registry itself

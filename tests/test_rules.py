@@ -5,10 +5,9 @@ RFLO with R = A and ŵ = 0 is one-step tBPTT, e-prop with a uniform diagonal is 
 import numpy as np
 import pytest
 
-from linrnn.core.losses import expected_loss
 from linrnn.core.model import RNN, sample_inputs
 from linrnn.core.rules import RULES, RuleOptions, get_rule
-from tests.helpers import max_rel_err, random_stable_rnn
+from tests.helpers import finite_difference_gradient, max_rel_err, random_stable_rnn
 
 N, D, O = 5, 3, 2  # n ≠ d ≠ o
 
@@ -24,24 +23,6 @@ def setup():
 
 def options(R, tau=1, **kw):
     return RuleOptions(tau=tau, w_hat=0.35, feedback=R, **kw)
-
-
-def finite_difference_gradient(student, teacher, T, h=1e-6, loss="final"):
-    """Central differences of the closed-form expected loss, entry by entry."""
-    grads = {}
-    for name in "AWB":
-        M = getattr(student, name)
-        G = np.zeros_like(M)
-        for idx in np.ndindex(M.shape):
-            loss_at = []
-            for sign in (1, -1):
-                Mp = M.copy()
-                Mp[idx] += sign * h
-                weights = {k: getattr(student, k) for k in "AWB"} | {name: Mp}
-                loss_at.append(expected_loss(RNN(**weights), teacher, T, loss))
-            G[idx] = (loss_at[0] - loss_at[1]) / (2 * h)
-        grads[name] = G
-    return RNN(**grads)
 
 
 @pytest.mark.parametrize("T", [1, 6, 25, None])

@@ -7,8 +7,7 @@ from linrnn.core.losses import empirical_loss, expected_loss
 from linrnn.core.model import make_aligned_teacher, random_feedback, random_student, sample_inputs
 from linrnn.core.rules import RuleOptions, get_rule
 from linrnn.core.train import train
-from tests.helpers import max_rel_err, random_stable_rnn
-from tests.test_rules import finite_difference_gradient
+from tests.helpers import finite_difference_gradient, max_rel_err, random_stable_rnn
 
 N, D, O = 4, 3, 2
 CASES = [("bptt", 1), ("tbptt", 1), ("tbptt", 2), ("rflo", 1), ("eprop", 1)]
