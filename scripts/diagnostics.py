@@ -24,9 +24,9 @@ def main(smk) -> None:
         odes = [inputs.load_ode(p, dims) for p in smk.input.odes]
         result = tables.experiment_tables(teacher, inits, runs, odes, cfg["analysis"], cfg["hidden_basis"])
         prov = io.job_provenance(smk)
-        for name, rows in result.items():
-            io.write_table(smk.output[name], rows, tables.COLUMNS[name], prov)
-            log.info("%s: %d rows", smk.output[name], len(rows))
+        for name, frame in result.items():
+            io.write_table(smk.output[name], frame, tables.COLUMNS[name], prov)
+            log.info("%s: %d rows", smk.output[name], len(frame))
 
 
 if __name__ == "__main__":

@@ -122,3 +122,23 @@ def test_bad_arguments_are_refused(tmp_path, bad):
     args = bad if bad[0].startswith("/") else [str(tmp_path), str(tmp_path), *bad]
     with pytest.raises(SystemExit):
         compare_results.main(args)
+
+
+def test_table_sidecar_shapes_compare_by_column_names_and_descriptions(tmp_path):
+    old_shape = {"columns": [{"name": "x", "description": "the x"}], "n_rows": 2, "provenance": {"a": 1}}
+    new_shape = {
+        "profile": "tabular-data-resource",
+        "path": "t.csv",
+        "schema": {"fields": [{"name": "x", "type": "number", "description": "the x"}], "missingValues": ["nan"]},
+        "n_rows": 2,
+        "provenance": {"a": 2},
+    }
+    (tmp_path / "old.json").write_text(json.dumps(old_shape))
+    (tmp_path / "new.json").write_text(json.dumps(new_shape))
+    assert compare_results.compare_json(tmp_path / "old.json", tmp_path / "new.json", {}) == ([], [])
+    new_shape["schema"]["fields"][0]["description"] = "another x"
+    (tmp_path / "new.json").write_text(json.dumps(new_shape))
+    assert compare_results.compare_json(tmp_path / "old.json", tmp_path / "new.json", {})[0]
+    new_shape["schema"]["fields"][0]["description"], new_shape["n_rows"] = "the x", 3
+    (tmp_path / "new.json").write_text(json.dumps(new_shape))
+    assert compare_results.compare_json(tmp_path / "old.json", tmp_path / "new.json", {})[0]

@@ -52,3 +52,30 @@ def test_rule_environment_mirrors_pyproject():
     conda, _ = _conda("workflow/envs/linrnn.yaml")
     expected = _as_conda(_requirements(core))
     assert {k: conda.get(k) for k in expected} == expected
+
+
+# import name -> distribution name where they differ
+DISTRIBUTION = {"yaml": "pyyaml"}
+LOCAL = {"linrnn", "tests", "benchmarks", "conftest", "compare_results"}
+
+
+def _imported_top_level(paths) -> set[str]:
+    import ast
+    import sys
+
+    names = set()
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    return {n for n in names if n not in sys.stdlib_module_names and n not in LOCAL}
+
+
+def test_every_directly_imported_package_is_declared():
+    core, extras = _pyproject()
+    declared = set(_requirements(core)) | {n for specs in extras.values() for n in _requirements(specs)}
+    code = [p for d in ("src", "scripts", "tests", "tools", "benchmarks") for p in (ROOT / d).rglob("*.py")]
+    missing = {DISTRIBUTION.get(n, n) for n in _imported_top_level(code)} - declared
+    assert not missing, f"imported but not declared in pyproject.toml: {sorted(missing)}"

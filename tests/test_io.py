@@ -1,6 +1,8 @@
 """Result files: atomic writes, provenance, safe loading, tidy tables, seeds, code hashes."""
 
 import ast
+import csv
+import io as io_module
 import json
 import os
 import subprocess
@@ -8,6 +10,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from linrnn.pipeline import codehash, io, seeding
@@ -94,12 +97,44 @@ def test_table_round_trip_and_sidecar(tmp_path):
     assert table["seed"].dtype.kind == "i"
     assert table["loss"][0] == 0.1 and np.isnan(table["loss"][1])
     assert table["ok"].tolist() == [True, False]
+    assert isinstance(table, pd.DataFrame)
+    # the bytes on disk, written by hand: repr floats, true/false, nan
+    assert path.read_text() == "rule,seed,loss,ok\nbptt,0,0.1,true\nrflo,1,nan,false\n"
     meta = json.loads(io.meta_path(path).read_text())
-    assert [(c["name"], c["description"]) for c in meta["columns"]] == list(columns.items())
+    assert meta["profile"] == "tabular-data-resource" and meta["path"] == "runs.csv"
+    fields = meta["schema"]["fields"]
+    assert [(f["name"], f["description"]) for f in fields] == list(columns.items())
+    assert [f["type"] for f in fields] == ["string", "integer", "number", "boolean"]
+    assert fields[3]["trueValues"] == ["true"] and meta["schema"]["missingValues"] == ["nan"]
+    assert io.table_fields(path) == fields
     assert meta["n_rows"] == 2
     assert meta["provenance"] == {"config": {"x": 1}}
     sub = io.select(table, rule="rflo")
     assert sub["seed"].tolist() == [1]
+    # a DataFrame is written to the same bytes as the rows
+    io.write_table(tmp_path / "frame.csv", pd.DataFrame(rows), columns, {"config": {"x": 1}})
+    assert (tmp_path / "frame.csv").read_bytes() == path.read_bytes()
+
+
+def test_table_text_is_the_csv_module_with_repr(tmp_path):
+    """Independent writer: csv.writer with repr() floats, true/false, nan/inf as Python writes them."""
+    rng = np.random.default_rng(3)
+    values = list(rng.standard_normal(40) * 10.0 ** rng.integers(-20, 20, 40)) + [0.0, -0.0, 2.0, np.inf, -np.inf]
+    rows = [{"k": i, "v": float(v), "s": f"x, {i}", "b": i % 2 == 0} for i, v in enumerate(values)]
+    rows.append({"k": 99, "v": float("nan"), "s": 'say "hi"', "b": False})
+    io.write_table(tmp_path / "t.csv", rows, {"k": "", "v": "", "s": "", "b": ""}, {})
+
+    def text(x):
+        if isinstance(x, bool):
+            return "true" if x else "false"
+        return repr(x) if isinstance(x, float) and np.isfinite(x) else str(x)
+
+    buf = io_module.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["k", "v", "s", "b"])
+    for r in rows:
+        writer.writerow([text(r[c]) for c in ("k", "v", "s", "b")])
+    assert (tmp_path / "t.csv").read_text() == buf.getvalue()
 
 
 def test_table_rejects_rows_with_wrong_columns(tmp_path):

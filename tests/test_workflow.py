@@ -214,7 +214,7 @@ def test_e2e_produces_every_figure_and_table(e2e):
             path = root / f"results/tables/{name}/{table}.csv"
             assert path.exists()
             meta = json.loads(io.meta_path(path).read_text())
-            assert list(io.read_table(path)) == [c["name"] for c in meta["columns"]]
+            assert list(io.read_table(path)) == [f["name"] for f in meta["schema"]["fields"]]
             assert meta["provenance"]["version"]
     claims = io.read_table(root / "results/tables/claims.csv")
     assert {"rflo_rank_at_most_o", "ode_matches_full_rnn", "convergence_count"} <= set(claims["claim"])

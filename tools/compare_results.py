@@ -12,7 +12,9 @@ contents are wall times and log lines):
 - ``.csv``: the same header and the same rows, cell by cell as text (the tables are written with
   ``repr`` precision, so text equality is bit equality of the numbers).
 - ``.json`` (the ``.meta.json`` sidecars): equal as JSON after dropping every ``provenance`` entry
-  (config slice, wildcards, git revision, code hashes). In a ``columns`` list, a renamed column may
+  (config slice, wildcards, git revision, code hashes). A table sidecar in the Frictionless shape
+  (``schema.fields``) is compared by its column names and descriptions, like the older
+  ``columns`` shape. In a ``columns`` list, a renamed column may
   carry a new description; any other description change counts as a difference.
 - everything else (``.png``, ``.pdf``, ``.html``, ...): byte for byte.
 
@@ -119,11 +121,25 @@ def _strip(obj, replacements=None):
     return obj
 
 
+RESOURCE_KEYS = ("profile", "name", "path", "format", "mediatype", "encoding", "schema")
+
+
+def _table_sidecar(obj):
+    """A table sidecar in the Frictionless shape (``schema.fields``) read as the older shape
+    (``columns``: name and description per column; field types and the resource keys, which the
+    older shape does not have, are left out). Anything else is returned unchanged."""
+    if not (isinstance(obj, dict) and isinstance(obj.get("schema"), dict) and "columns" not in obj):
+        return obj
+    columns = [{"name": f.get("name"), "description": f.get("description")} for f in obj["schema"].get("fields", [])]
+    return {"columns": columns, **{k: v for k, v in obj.items() if k not in RESOURCE_KEYS}}
+
+
 def compare_json(old: Path, new: Path, renames: dict[str, str], replacements=None) -> tuple[list[str], list[str]]:
     """(differences, notes) between two JSON files, provenance dropped, the stated text
-    replacements applied to OLD; renamed columns may carry a new description (a note)."""
-    a = _strip(json.loads(old.read_text(encoding="utf-8")), replacements)
-    b = _strip(json.loads(new.read_text(encoding="utf-8")))
+    replacements applied to OLD; renamed columns may carry a new description (a note). Table
+    sidecars are compared by column names and descriptions in either shape (`_table_sidecar`)."""
+    a = _table_sidecar(_strip(json.loads(old.read_text(encoding="utf-8")), replacements))
+    b = _table_sidecar(_strip(json.loads(new.read_text(encoding="utf-8"))))
     notes = []
     if isinstance(a, dict) and isinstance(b, dict) and isinstance(a.get("columns"), list):
         cols_a, cols_b = a["columns"], b.get("columns")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import numpy as np
+import pandas as pd
 
 from linrnn.claims.catalogue import CLAIM_IDS, missing
 from linrnn.claims.locality import locality_claims
@@ -22,8 +22,8 @@ from linrnn.claims.theory_checks import theory_claims
 from linrnn.pipeline.io import read_table
 
 
-def read_theory_tables(paths: Sequence) -> dict[str, dict[str, np.ndarray]]:
-    """``{rates|fixed_points|convergence: columns}`` from ``.../theory_<name>.csv`` paths."""
+def read_theory_tables(paths: Sequence) -> dict[str, pd.DataFrame]:
+    """``{rates|fixed_points|convergence: DataFrame}`` from ``.../theory_<name>.csv`` paths."""
     out = {}
     for path in map(Path, paths):
         out[path.stem.removeprefix("theory_")] = read_table(path)

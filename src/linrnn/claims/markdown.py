@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 
 
 def markdown_table(rows: Sequence[Mapping]) -> str:
     """The docs summary: a Markdown table (id, claim, measured, criterion, pass) of claims
     rows (dicts or a column table from linrnn.pipeline.io.read_table), in their order."""
-    if isinstance(rows, Mapping):
+    if isinstance(rows, pd.DataFrame):  # as read by linrnn.pipeline.io.read_table
+        rows = rows.to_dict("records")
+    elif isinstance(rows, Mapping):
         rows = [dict(zip(rows, vals, strict=True)) for vals in zip(*rows.values(), strict=True)]
 
     def cell(x) -> str:

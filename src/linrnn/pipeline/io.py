@@ -5,8 +5,9 @@ Conventions (docs/pipeline.md):
   with ``os.replace``, so a killed job never leaves a file that looks complete;
 - ``.npz`` files hold plain numeric/string arrays only and carry their provenance as a 0-d
   string array ``provenance`` (JSON); they are always loaded with ``allow_pickle=False``;
-- CSV tables are tidy (long format, one observation per row) and carry provenance and the
-  meaning of every column in a ``<name>.meta.json`` sidecar written by the same job;
+- CSV tables are tidy (long format, one observation per row), written and read with pandas,
+  and carry provenance and the meaning of every column in a ``<name>.meta.json`` sidecar
+  written by the same job (a Frictionless tabular data resource: ``schema.fields``);
 - provenance = the config slice that made the file, the package version, the git revision,
   the producing rule and its wildcards. No timestamps, so reruns give identical bytes.
 """
@@ -14,7 +15,6 @@ Conventions (docs/pipeline.md):
 from __future__ import annotations
 
 import contextlib
-import csv
 import functools
 import glob
 import html
@@ -24,10 +24,11 @@ import logging
 import math
 import os
 import subprocess
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 import linrnn
 
@@ -191,100 +192,111 @@ def meta_path(path) -> Path:
     return path.with_name(path.stem + ".meta.json")
 
 
-def _format(value) -> str:
-    if isinstance(value, (bool, np.bool_)):
-        return "true" if value else "false"
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return repr(value)
-    if isinstance(value, np.generic):
-        return str(value.item())
-    return str(value)
+MISSING = "nan"  # how a missing or undefined number is written (Python's repr of NaN)
 
 
-def write_table(
-    path,
-    rows: Iterable[Mapping],
-    columns: Mapping[str, str],
-    prov: Mapping,
-) -> None:
-    """Write a tidy CSV (header = ``columns`` keys, in order) and its ``.meta.json`` sidecar.
+def _field_type(column: pd.Series) -> str:
+    """Frictionless Table Schema type of a column (integer, number, boolean or string)."""
+    if pd.api.types.is_bool_dtype(column):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(column):
+        return "integer"
+    if pd.api.types.is_float_dtype(column):
+        return "number"
+    return "string"
 
-    ``columns`` maps each column name to its description; rows must have exactly those keys.
-    The sidecar holds ``{"columns": [{"name", "description"}, ...] (CSV order), "n_rows",
-    "provenance"}``.
+
+def table_schema(frame: pd.DataFrame, columns: Mapping[str, str]) -> dict:
+    """The Frictionless Table Schema of a table: ``{"fields": [{name, type, description}], ...}``.
+
+    Booleans are written ``true``/``false`` and missing numbers ``nan``; both are declared, so
+    generic readers (frictionless, pandas with :func:`read_table`'s options) parse the CSV back.
+    """
+    fields = []
+    for name, description in columns.items():
+        field = {"name": name, "type": _field_type(frame[name]), "description": description}
+        if field["type"] == "boolean":
+            field.update(trueValues=["true"], falseValues=["false"])
+        fields.append(field)
+    return {"fields": fields, "missingValues": [MISSING]}
+
+
+def write_table(path, table, columns: Mapping[str, str], prov: Mapping) -> None:
+    """Write a tidy CSV (one row per observation) with pandas, and its ``.meta.json`` sidecar.
+
+    ``table``: a ``pandas.DataFrame`` or an iterable of row dicts; ``columns`` maps each column
+    name, in CSV order, to its description, and the table must have exactly those columns.
+    Numbers are written at full precision (the shortest text that reads back to the same
+    float), booleans as ``true``/``false``, NaN as ``nan``. The sidecar is a Frictionless
+    tabular data resource: ``{"profile", "name", "path", "format", "encoding", "schema":
+    {"fields": [{"name", "type", "description"}, ...], "missingValues"}, "n_rows",
+    "provenance"}``. No timestamps: the same table gives the same bytes.
     """
     names = list(columns)
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(names)
-    n_rows = 0
-    for row in rows:
-        if set(row) != set(names):
-            missing = sorted(set(names) - set(row))
-            extra = sorted(set(row) - set(names))
-            raise ValueError(f"row keys differ from columns: missing {missing}, extra {extra}")
-        writer.writerow([_format(row[name]) for name in names])
-        n_rows += 1
-    atomic_write_text(path, buf.getvalue())
-    described = [{"name": k, "description": v} for k, v in columns.items()]
-    write_json(meta_path(path), {"columns": described, "n_rows": n_rows, "provenance": prov})
+    if isinstance(table, pd.DataFrame):
+        frame = table
+    else:
+        rows = list(table)
+        for row in rows:
+            if set(row) != set(names):
+                missing = sorted(set(names) - set(row))
+                extra = sorted(set(row) - set(names))
+                raise ValueError(f"row keys differ from columns: missing {missing}, extra {extra}")
+        frame = pd.DataFrame.from_records(rows, columns=names)
+    if set(frame.columns) != set(names) or len(frame.columns) != len(names):
+        missing = sorted(set(names) - set(frame.columns))
+        extra = sorted(set(frame.columns) - set(names))
+        raise ValueError(f"table columns differ from the described columns: missing {missing}, extra {extra}")
+    frame = frame[names]
+    text = frame.assign(
+        **{
+            name: frame[name].map({True: "true", False: "false"})
+            for name in names
+            if _field_type(frame[name]) == "boolean"
+        }
+    ).to_csv(index=False, lineterminator="\n", na_rep=MISSING)
+    atomic_write_text(path, text)
+    path = Path(path)
+    resource = {
+        "profile": "tabular-data-resource",
+        "name": path.stem.lower(),
+        "path": path.name,
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "schema": table_schema(frame, columns),
+        "n_rows": len(frame),
+        "provenance": prov,
+    }
+    write_json(meta_path(path), resource)
 
 
-def _parse(text: str):
-    if text in ("true", "false"):
-        return text == "true"
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        return text
+def read_table(path) -> pd.DataFrame:
+    """Read a CSV written by :func:`write_table` into a ``pandas.DataFrame``.
 
-
-def read_table(path) -> dict[str, np.ndarray]:
-    """Read a CSV written by :func:`write_table` into ``{column: numpy array}``.
-
-    Numeric columns become float/int arrays, ``true``/``false`` bool, the rest strings.
+    Numeric columns become int64/float64 (``nan``, ``inf`` and ``-inf`` are numbers),
+    ``true``/``false`` bool, the rest strings; an empty cell stays an empty string.
     """
-    with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
-        header = next(reader)
-        cols: list[list] = [[] for _ in header]
-        for row in reader:
-            for j, text in enumerate(row):
-                cols[j].append(_parse(text))
-    table = {}
-    for name, values in zip(header, cols, strict=True):
-        kinds = {type(v) for v in values}
-        if kinds <= {int}:
-            table[name] = np.array(values, dtype=int)
-        elif kinds <= {int, float}:
-            table[name] = np.array(values, dtype=float)
-        elif kinds <= {bool}:
-            table[name] = np.array(values, dtype=bool)
-        else:
-            table[name] = np.array([str(v) for v in values], dtype=str)
-    return table
+    return pd.read_csv(path, keep_default_na=False, na_values=[MISSING], true_values=["true"], false_values=["false"])
 
 
-def select(table: Mapping[str, np.ndarray], **conditions) -> dict[str, np.ndarray]:
-    """Rows of a table whose columns equal the given values: ``select(t, rule="rflo", seed=0)``."""
-    if not table:
-        return {}
-    n = len(next(iter(table.values())))
-    if n == 0:
-        return dict(table)
-    mask = np.ones(n, dtype=bool)
+def table_fields(path) -> list[dict]:
+    """The described columns of a table (its sidecar's ``schema.fields``)."""
+    return read_json(meta_path(path))["schema"]["fields"]
+
+
+def select(table, **conditions) -> dict[str, np.ndarray]:
+    """Rows of a table whose columns equal the given values, as ``{column: numpy array}``.
+
+    ``table``: a DataFrame (e.g. from :func:`read_table`) or such a column dict;
+    ``select(runs, rule="rflo", seed=0)``. The arrays are what the figure and claim code
+    computes with (positional indexing, numpy reductions).
+    """
+    frame = table if isinstance(table, pd.DataFrame) else pd.DataFrame(dict(table))
+    mask = np.ones(len(frame), dtype=bool)
     for name, value in conditions.items():
-        mask &= np.asarray(table[name] == value, dtype=bool)
-    return {name: col[mask] for name, col in table.items()}
+        mask &= np.asarray(frame[name] == value, dtype=bool)
+    return {name: frame[name].to_numpy()[mask] for name in frame.columns}
 
 
 _HTML_STYLE = """
@@ -302,8 +314,8 @@ def table_html(path, title: str) -> str:
     Every cell is the CSV's text, unchanged (HTML-escaped); a row whose ``passed`` column is
     ``false`` is highlighted. No timestamps: the same CSV gives the same bytes.
     """
-    with open(path, newline="", encoding="utf-8") as fh:
-        header, *rows = list(csv.reader(fh))
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)  # every cell as the CSV's text
+    header, rows = list(frame.columns), frame.values.tolist()
     failed = header.index("passed") if "passed" in header else None
 
     def cells(tag, values):
@@ -374,9 +386,9 @@ def job_log(path, name: str = "linrnn"):
         handler.close()
 
 
-def read_experiment_tables(paths) -> dict[str, dict[str, dict[str, np.ndarray]]]:
-    """``{experiment: {table: columns}}`` from paths ``.../tables/<experiment>/<table>.csv``."""
-    out: dict[str, dict[str, dict[str, np.ndarray]]] = {}
+def read_experiment_tables(paths) -> dict[str, dict[str, pd.DataFrame]]:
+    """``{experiment: {table: DataFrame}}`` from paths ``.../tables/<experiment>/<table>.csv``."""
+    out: dict[str, dict[str, pd.DataFrame]] = {}
     for path in map(Path, paths):
         out.setdefault(path.parent.name, {})[path.stem] = read_table(path)
     return out

@@ -1,7 +1,8 @@
 """Tidy diagnostics tables of one experiment, built from its teacher, inits, runs and ODEs.
 
-Each table is a list of row dicts with the columns of ``COLUMNS[table]`` (long format, one
-observation per row; column meanings are stored in each CSV's ``.meta.json`` sidecar).
+Each table is built as row dicts and returned as a pandas DataFrame with the columns of
+``COLUMNS[table]`` (long format, one observation per row; column meanings are stored in each
+CSV's ``.meta.json`` sidecar).
 Metric definitions: linrnn.analysis.diagnostics.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+import pandas as pd
 
 from linrnn.analysis import diagnostics as dg
 from linrnn.core import projection
@@ -218,8 +220,8 @@ def experiment_tables(
     odes: list[tuple[Mapping, Mapping]],
     analysis: Mapping,
     basis: str = "final",
-) -> dict[str, list[dict]]:
-    """All tables of one experiment.
+) -> dict[str, pd.DataFrame]:
+    """All tables of one experiment, one tidy DataFrame each (columns: ``COLUMNS[table]``).
 
     ``runs`` and ``odes`` are lists of (provenance, arrays); the provenance wildcards say which
     rule, estimator and seed each file belongs to. ``inits`` maps seed → init arrays (for R).
@@ -246,4 +248,4 @@ def experiment_tables(
                 key, str(scalar(ode, "status")), steps, t, ode["a"], ode["b"], ode["w"], teacher
             )
     tables["ode_match"] = ode_match_rows(tables["modes"])
-    return tables
+    return {name: pd.DataFrame.from_records(rows, columns=list(COLUMNS[name])) for name, rows in tables.items()}
