@@ -1,7 +1,8 @@
 """The three simulation figures, drawn from the tidy diagnostics tables only.
 
-Each ``figure_*`` function takes ``{experiment: {table: columns}}`` (linrnn.pipeline.io.read_table) and
-its config ``figures.<name>`` block and returns a matplotlib Figure. Diverged runs are drawn
+Each ``figure_*`` function takes ``{experiment: {table: DataFrame}}`` (linrnn.pipeline.io.read_table) and
+its config ``figures.<name>`` block and returns a matplotlib Figure; rows are picked with
+``linrnn.pipeline.io.select`` (column arrays to plot). Diverged runs are drawn
 with their last finite state and marked (× marker, dashed line, legend note); no NaN is
 plotted silently.
 """
