@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from linrnn.pipeline import io
 
@@ -197,7 +198,7 @@ def check_table(path) -> None:
         raise _fail(path, "does not exist", "rerun Snakemake (it remakes missing inputs)") from None
     except (OSError, UnicodeDecodeError, csv.Error) as err:
         raise _fail(path, f"cannot be read ({type(err).__name__}: {err}); the file is corrupt") from None
-    columns = [c["name"] for c in sidecar.get("columns", [])]
+    columns = [f.get("name") for f in sidecar.get("schema", {}).get("fields", [])]
     if not rows or rows[0] != columns:
         raise _fail(path, f"its header {rows[0] if rows else []} is not the columns of its sidecar {columns}")
     if len(rows) - 1 != sidecar.get("n_rows") or any(len(r) != len(columns) for r in rows[1:]):
@@ -205,7 +206,7 @@ def check_table(path) -> None:
     check_identity(path, sidecar.get("provenance", {}))
 
 
-def read_tables(paths) -> dict[str, dict[str, dict]]:
+def read_tables(paths) -> dict[str, dict[str, pd.DataFrame]]:
     """io.read_experiment_tables after check_table on every path."""
     paths = [Path(p) for p in paths]
     for path in paths:
