@@ -60,6 +60,19 @@ def job_stats(output: str) -> dict[str, int]:
     return stats
 
 
+def train_rule(seeds) -> str:
+    """Name of the training rule of one block of seeds (workflow/rules/common.smk)."""
+    seeds = [int(s) for s in seeds]
+    if len(seeds) > 1 and seeds == list(range(seeds[0], seeds[-1] + 1)):
+        return f"train_rnn_seeds{seeds[0]}to{seeds[-1]}"
+    return "train_rnn_seeds" + "_".join(map(str, seeds))
+
+
+def train_jobs(stats: dict[str, int]) -> int:
+    """Training jobs of a dry run's job stats, over the rules of all seed blocks."""
+    return sum(count for rule, count in stats.items() if rule.startswith("train_rnn_"))
+
+
 def snakemake_command(*args: str) -> list[str]:
     """This interpreter's Snakemake with workflow profiles off (tests never read workflow/profiles/)."""
     return [sys.executable, "-m", "snakemake", "--workflow-profile", "none", *args]

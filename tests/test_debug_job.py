@@ -10,7 +10,7 @@ from pathlib import Path
 from tests.helpers import snakemake_command
 
 ROOT = Path(__file__).resolve().parents[1]
-JOB = ("train_rnn", "experiment=validation", "learner=rflo", "estimator=sampled", "seed=0")
+JOB = ("train_rnn_seeds0", "experiment=validation", "learner=rflo", "estimator=sampled")  # the block of seed 0
 OUTPUT = "results/runs/validation/rflo/sampled/seed0.npz"
 
 
@@ -36,5 +36,5 @@ def test_one_job_outside_snakemake_matches_snakemake(tmp_path):
     assert not (tmp_path / OUTPUT).exists()
     run(debug)
     assert (tmp_path / OUTPUT).read_bytes() == by_snakemake
-    log = (tmp_path / "results/logs/train_rnn/validation/rflo/sampled/seed0.log").read_text()
-    assert "status budget_exhausted" in log
+    log = (tmp_path / "results/logs/train_rnn/validation/rflo/sampled/seeds0.log").read_text()
+    assert f"{OUTPUT}: budget_exhausted at step" in log

@@ -20,7 +20,7 @@ import yaml
 
 from linrnn.core.train import END_STATES
 from linrnn.pipeline import io
-from tests.helpers import job_stats, snakemake_command
+from tests.helpers import job_stats, snakemake_command, train_jobs, train_rule
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ("validation", "low_rank", "reliability")
@@ -68,11 +68,19 @@ def test_paper_config_plans_every_figure(tmp_path):
         assert stats.get(f"figure_{fig}") == 1
         assert f"results/figures/{fig}.pdf" in out and f"results/figures/{fig}.png" in out
     config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    # one training job per experiment x rule x estimator: the default block is all seeds
+    n_jobs = sum(len(e["rules"]) * len(e.get("estimators", ["expected"])) for e in config["experiments"].values())
+    assert train_jobs(stats) == n_jobs
+    assert stats[train_rule(config["experiments"]["rank_o1"]["seeds"])] == len(
+        config["experiments"]["rank_o1"]["rules"]
+    )
+    # block size 1: one job per seed, as before seed blocks
+    proc = outside_tree(tmp_path, "-n", "--configfile", str(ROOT / "config/config.yaml"), "--config", "seed_block=1")
     n_runs = sum(
         len(e["rules"]) * len(e.get("estimators", ["expected"])) * len(e["seeds"])
         for e in config["experiments"].values()
     )
-    assert stats["train_rnn"] == n_runs
+    assert train_jobs(job_stats(proc.stdout + proc.stderr)) == n_runs
     assert stats["diagnostics"] == len(config["experiments"])
     assert stats["claims"] == 1
 
@@ -236,7 +244,9 @@ def test_e2e_results_carry_provenance(e2e):
         "estimator": "sampled",
         "seed": "0",
     }
-    assert prov["config"]["training"] == config["experiments"]["validation"]["training"]
+    recorded, given = prov["config"]["training"], config["experiments"]["validation"]["training"]
+    assert {k: recorded[k] for k in given} == given  # plus the schema's defaults (training.stop)
+    assert prov["config"]["rel_loss"] == config["experiments"]["validation"]["analysis"]["rel_loss"]
     assert prov["params"]["base_seed"] == config["base_seed"]
     assert prov["seed_key"] == ["train", "validation", "rflo", "sampled", 0]
     data = io.load_npz(run)  # allow_pickle=False
@@ -256,7 +266,28 @@ def test_e2e_reruns(e2e):
     config["experiments"]["rank_o2"]["training"]["steps"] += 10
     cfg_path.write_text(yaml.safe_dump(config, sort_keys=False))
     stats = dry_run(*args, cwd=root, env=env)
-    assert stats == {"train_rnn": 1, "diagnostics": 1, "figure_low_rank": 1, "claims": 1, "claims_html": 1, "all": 1}
+    assert stats == {
+        train_rule([0]): 1,
+        "diagnostics": 1,
+        "figure_low_rank": 1,
+        "claims": 1,
+        "claims_html": 1,
+        "all": 1,
+    }
+    cfg_path.write_text(original)
+    assert dry_run(*args, cwd=root, env=env) == {}
+
+    # 2b. a seed added at the end reruns only the seed block it joins (blocks of config seed_block)
+    config = yaml.safe_load(original)
+    exp = config["experiments"]["rank_o1"]
+    size, seeds = config["seed_block"], list(exp["seeds"])
+    assert len(seeds) % size == 1  # the last block is not full: the new seed joins it
+    exp["seeds"] = seeds + [max(seeds) + 1]
+    cfg_path.write_text(yaml.safe_dump(config, sort_keys=False))
+    stats = dry_run(*args, cwd=root, env=env)
+    last_block = exp["seeds"][len(seeds) - len(seeds) % size :]
+    assert {k: v for k, v in stats.items() if k.startswith("train_rnn_")} == {train_rule(last_block): len(exp["rules"])}
+    assert stats["make_init"] == 1
     cfg_path.write_text(original)
     assert dry_run(*args, cwd=root, env=env) == {}
 
@@ -293,10 +324,10 @@ def test_e2e_outputs_do_not_depend_on_cores_or_order(e2e):
         "--cores",
         "1",
         "--forcerun",
-        "train_rnn",
+        train_rule([0, 1]),
         "figure_low_rank",
         "--allowed-rules",
-        "train_rnn",
+        train_rule([0, 1]),
         "figure_low_rank",
         *targets,
         cwd=root,

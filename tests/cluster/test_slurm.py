@@ -333,9 +333,9 @@ def test_pipeline_on_slurm_matches_local(slurm_cluster, run_snakemake, tmp_path)
         "--latency-wait",
         "10",
         "--slurm-keep-successful-logs",  # kept to show which SLURM job made each figure
-        # smaller training batches than on a real cluster: the test node has 2 CPUs
+        # smaller ODE batches than on a real cluster: the test node has 2 CPUs
         "--group-components",
-        "train=10",
+        "ode=3",
         "setup=1",
     ]
     # The SLURM run mostly waits on the scheduler: run the local one at the same time.
@@ -350,12 +350,15 @@ def test_pipeline_on_slurm_matches_local(slurm_cluster, run_snakemake, tmp_path)
     assert local.returncode == 0, local.output[-5000:]
     assert slurm.returncode == 0, slurm.output[-5000:] + slurm_cluster.log_tail()
 
-    # everything but the target rule ran in SLURM jobs; trainings were batched in group jobs
+    # everything but the target rule ran in SLURM jobs; each training job trained a block of
+    # seeds (one SLURM job per block), the ODE integrations were batched in group jobs
     assert re.findall(r"^localrule (\w+):", slurm.output, re.M) == ["all"]
     kinds = [log_kind(log) for _, log in slurm.jobs]
-    n_train = job_stats(slurm.output)["train_rnn"]
-    n_train_groups = sum(k.startswith("group_train") for k in kinds)
-    assert 1 <= n_train_groups < n_train, kinds
+    stats = job_stats(slurm.output)
+    n_train = sum(count for rule, count in stats.items() if rule.startswith("train_rnn_"))
+    assert sum(k.startswith("rule_train_rnn_") for k in kinds) == n_train > 0, kinds
+    n_ode_groups = sum(k.startswith("group_ode") for k in kinds)
+    assert 1 <= n_ode_groups < stats["integrate_ode"], kinds
 
     # the same files, with the same numbers
     files_local, files_slurm = result_files(local_dir), result_files(slurm_dir)

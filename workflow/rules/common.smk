@@ -50,7 +50,10 @@ def init_slice(wildcards):
 
 
 def train_slice(wildcards):
-    return pick(experiment(wildcards.experiment), "options", "training")
+    """options, training and the convergence criterion analysis.rel_loss (training ends a run
+    there when training.stop.early is set)."""
+    exp = experiment(wildcards.experiment)
+    return {**pick(exp, "options", "training"), "rel_loss": exp["analysis"]["rel_loss"]}
 
 
 def ode_slice(wildcards):
@@ -211,3 +214,34 @@ def remove_stale_products():
 
     for path in remove_stale(table_readers()):
         print(f"removed stale {path} (an input of it failed or is missing)", file=sys.stderr)
+
+
+# ------------------------------------------------------------------ seed blocks (train jobs)
+
+
+def seed_blocks(name):
+    """The experiment's seeds cut into blocks of config `seed_block` seeds, in config order
+    (null: one block of all seeds). Adding seeds at the end leaves the earlier blocks as they
+    are, so only the blocks that change are retrained."""
+    seeds = [int(s) for s in experiment(name)["seeds"]]
+    size = config.get("seed_block") or len(seeds)
+    return [tuple(seeds[i : i + size]) for i in range(0, len(seeds), size)]
+
+
+def distinct_seed_blocks():
+    return sorted({block for name in config["experiments"] for block in seed_blocks(name)})
+
+
+def block_experiments(block):
+    return [name for name in config["experiments"] if block in seed_blocks(name)]
+
+
+def block_label(block):
+    """seeds0to19 for a run of consecutive seeds, else seeds0_3_7."""
+    if len(block) > 1 and list(block) == list(range(block[0], block[-1] + 1)):
+        return f"seeds{block[0]}to{block[-1]}"
+    return "seeds" + "_".join(map(str, block))
+
+
+def train_rule_name(block):
+    return f"train_rnn_{block_label(block)}"

@@ -2,7 +2,7 @@
 
 From the repository root::
 
-    python -m linrnn.pipeline.debug train_rnn experiment=validation learner=rflo estimator=sampled seed=0 \\
+    python -m linrnn.pipeline.debug train_rnn_seeds0 experiment=validation learner=rflo estimator=sampled \\
         --configfile config/test.yaml
 
 builds that one job as Snakemake itself would (Snakemake's API with ``--target-jobs``: the
@@ -14,10 +14,10 @@ up to them first, e.g. ``snakemake --cores 2 <input file>``) and its outputs are
 Snakemake would write them. In Python or IPython::
 
     from linrnn.pipeline.debug import mock_snakemake, run_job
-    smk = mock_snakemake("train_rnn", configfile="config/test.yaml", experiment="validation",
-                         learner="rflo", estimator="sampled", seed="0")
+    smk = mock_snakemake("train_rnn_seeds0", configfile="config/test.yaml", experiment="validation",
+                         learner="rflo", estimator="sampled")   # the training job of the block of seed 0
     smk.input, smk.params.cfg          # look at what the script will get
-    run_job("train_rnn", configfile="config/test.yaml", ...)   # or run it
+    run_job("train_rnn_seeds0", configfile="config/test.yaml", ...)   # or run it
 
 Same idea as PyPSA-Eur's ``scripts/_helpers.py: mock_snakemake``. It uses two private methods of
 ``snakemake.workflow.Workflow`` (``_prepare_dag``, ``_build_dag``; Snakemake 9 is pinned);
@@ -113,7 +113,7 @@ def main(argv=None) -> None:
         prog="python -m linrnn.pipeline.debug",
         description="Run the script of one workflow job outside Snakemake (for debugging).",
     )
-    parser.add_argument("rule", help="rule name, e.g. train_rnn")
+    parser.add_argument("rule", help="rule name, e.g. train_rnn_seeds0 (training of the seed block (0,))")
     parser.add_argument("wildcards", nargs="*", metavar="NAME=VALUE", help="every wildcard of the rule")
     parser.add_argument("--configfile", action="append", help="as for snakemake (default: config/config.yaml)")
     parser.add_argument("--directory", default=str(ROOT), help="the workflow's directory (default: this repository)")
