@@ -4,9 +4,11 @@ rule's expected and sampled update, and whole trainings with per-student end sta
 import numpy as np
 import pytest
 
+from linrnn.claims import simulation_checks
 from linrnn.core.model import RNN, make_aligned_teacher, random_feedback, random_student
 from linrnn.core.rules import RULES, RuleOptions, get_rule
 from linrnn.core.train import StopRule, train
+from linrnn.pipeline import io, seeding, tables
 from tests.helpers import random_stable_rnn
 
 S, N, D, O = 3, 6, 3, 2
@@ -136,17 +138,52 @@ def test_budget_exhausted_when_no_criterion_is_met():
     assert res.status == "budget_exhausted" and res.steps[-1] == 20
 
 
-def test_sampled_results_do_not_depend_on_the_stack():
-    """Per-student generators: a student's run is the same alone, in a stack of 3 or of 2."""
+def test_sampled_results_do_not_depend_on_the_block_of_seeds():
+    """Each seed draws its minibatches from its own stream, derived from its identity as the
+    workflow does (seeding.rng_for), so a seed's run is bit for bit the same alone, in a block
+    of 3 or in a block of 2 in another order."""
     students, per, teacher, R = stack_setup(4, "one")
     settings = dict(eta=0.05, steps=30, record_every=10, estimator="sampled", T=6, batch=8)
-    run = lambda idx: train(  # noqa: E731
-        "rflo",
-        RNN.stacked([students[i] for i in idx]),
-        teacher,
-        opts=RuleOptions(feedback=R[idx]),
-        rng=[np.random.default_rng(100 + i) for i in idx],
-        **settings,
-    )
-    full, part = run([0, 1, 2]), run([2, 0])
-    _compare_runs([full[2], full[0]], part)
+
+    def block(seeds):
+        return train(
+            "rflo",
+            RNN.stacked([students[i] for i in seeds]),
+            teacher,
+            opts=RuleOptions(feedback=R[seeds]),
+            rng=[seeding.rng_for(7, "train", "x", "rflo", "sampled", i) for i in seeds],
+            **settings,
+        )
+
+    runs = {3: block([0, 1, 2]), 2: block([2, 0]), 1: [block([i])[0] for i in range(3)]}
+    for got, ref in ((runs[3], runs[1]), ([runs[2][1], runs[2][0]], [runs[1][0], runs[1][2]])):
+        for a, b in zip(got, ref, strict=True):
+            assert a.status == b.status
+            for name in ("steps", "loss", "A", "W", "B"):
+                np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+
+
+def test_the_four_end_states_reach_run_files_tables_and_claims(tmp_path):
+    """One stack, four end states (diverged, converged, stalled, budget_exhausted): each is in
+    the run file (status), in the runs table (outcome, train_status) and counted in C13."""
+    students, teacher = _mixed_stack()
+    good = students[1]
+    students.append(RNN(good.A * 0.1, good.W * 0.1, good.B * 0.1))  # small init: slow, still descending
+    stop = StopRule(rel_loss=0.01, stall_window=4.0, stall_decrease=1e-3)
+    results = train("bptt", RNN.stacked(students), teacher, eta=0.2, steps=60, record_every=5, stop=stop)
+    want = ["diverged", "converged", "stalled", "budget_exhausted"]
+    assert [r.status for r in results] == want
+    assert results[3].steps[-1] == 60 and results[3].loss[-1] > 0.01 * results[3].loss[0]
+    rows = []
+    for seed, res in enumerate(results):
+        path = tmp_path / f"seed{seed}.npz"
+        io.save_npz(path, res.arrays(), io.provenance({}, rule="train"))
+        run = io.load_npz(path)
+        assert io.scalar(run, "status") == want[seed]
+        key = {"experiment": "x", "rule": "bptt", "estimator": "expected", "seed": seed}
+        rows.append(tables.run_summary(key, run, {"rel_loss": 0.01, "rank_rtol": 1e-6})[0])
+    assert [r["outcome"] for r in rows] == want and [r["train_status"] for r in rows] == want
+    runs = {name: np.array([r[name] for r in rows]) for name in rows[0]}
+    fig = {"rules": ["bptt"], "estimator": "expected", "paper_converged": {"bptt": 20}, "paper_runs": 20}
+    (row,) = simulation_checks.reliability_claims(runs, fig)
+    assert row["measured"] == "1/4 converged (1 stalled, 1 diverged, 1 budget exhausted)"

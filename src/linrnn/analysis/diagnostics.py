@@ -37,6 +37,9 @@ from linrnn.core.model import RNN, Bases
 from linrnn.core.projection import mode_values
 
 CONVERGED, NOT_CONVERGED, DIVERGED = "converged", "not_converged", "diverged"
+STALLED, BUDGET_EXHAUSTED = "stalled", "budget_exhausted"
+# the four end states a training records (linrnn.core.train.END_STATES)
+END_STATES = (CONVERGED, STALLED, DIVERGED, BUDGET_EXHAUSTED)
 # run or ODE statuses that end a trajectory before its time (training: linrnn.core.train END_STATES)
 FAILED = ("diverged", "left_stable_region", "failed")
 
@@ -112,6 +115,15 @@ def effective_rank(sv: np.ndarray) -> float:
         return float("nan")
     p = sv[sv > 0] / total
     return float(np.exp(-np.sum(p * np.log(p))))
+
+
+def run_outcome(status: str, initial_loss: float, final_loss: float, rel_loss: float) -> str:
+    """A run's outcome: the end state its training recorded (one of END_STATES); a run file
+    written before end states were recorded (status "ok") is classified by
+    `convergence_status`."""
+    if status in END_STATES:
+        return status
+    return convergence_status(status, initial_loss, final_loss, rel_loss)
 
 
 def convergence_status(status: str, initial_loss: float, final_loss: float, rel_loss: float) -> str:

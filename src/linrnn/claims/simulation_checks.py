@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from linrnn.analysis.diagnostics import CONVERGED, dominant_modes
+from linrnn.analysis.diagnostics import CONVERGED, END_STATES, dominant_modes
 from linrnn.claims.catalogue import RANK_ORDERS, missing, row
 from linrnn.pipeline.io import select
 
@@ -206,10 +206,11 @@ def reliability_claims(runs: Mapping, fig: Mapping, min_fraction: float = 0.9) -
     BPTT and tBPTT converge in ≥ ``min_fraction`` of the runs (≥ 18/20); RFLO and e-prop
     converge in strictly fewer runs than BPTT."""
     rows = []
-    counts = {}
+    counts, ends = {}, {}
     for rule in fig["rules"]:
         r = select(runs, rule=rule, estimator=fig["estimator"])
         counts[rule] = (int(np.sum(r["outcome"] == CONVERGED)), len(r["seed"]))
+        ends[rule] = ", ".join(f"{int(np.sum(r['outcome'] == e))} {e.replace('_', ' ')}" for e in END_STATES[1:])
     paper, n_paper = fig["paper_converged"], fig["paper_runs"]
     k_bptt = counts.get("bptt", (np.nan, 0))[0]
     for rule, (k, n) in counts.items():
@@ -228,7 +229,7 @@ def reliability_claims(runs: Mapping, fig: Mapping, min_fraction: float = 0.9) -
                 rule,
                 f"converged runs (paper: {paper.get(rule, '?')}/{n_paper})",
                 expected,
-                f"{k}/{n} converged",
+                f"{k}/{n} converged ({ends[rule]})",
                 ok,
             )
         )

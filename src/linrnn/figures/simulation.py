@@ -16,7 +16,15 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.ticker import LogLocator, NullFormatter
 
-from linrnn.analysis.diagnostics import CONVERGED, DIVERGED, FAILED, NOT_CONVERGED, relative_loss_paths
+from linrnn.analysis.diagnostics import (
+    BUDGET_EXHAUSTED,
+    CONVERGED,
+    DIVERGED,
+    FAILED,
+    NOT_CONVERGED,
+    STALLED,
+    relative_loss_paths,
+)
 from linrnn.figures.style import (
     COLUMN_WIDTH,
     FULL_WIDTH,
@@ -33,8 +41,21 @@ from linrnn.pipeline import io
 from linrnn.pipeline.io import select
 
 MODE_COLORS = ("#3b0f70", "#1f78b4", "#33a02c", "#d08c00", "#b2182b", "#555555")
-OUTCOME_MARKERS = {CONVERGED: "o", NOT_CONVERGED: "^", DIVERGED: "X"}
-OUTCOME_LABELS = {CONVERGED: "converged", NOT_CONVERGED: "not converged", DIVERGED: "diverged"}
+OUTCOME_MARKERS = {CONVERGED: "o", STALLED: "s", BUDGET_EXHAUSTED: "^", DIVERGED: "X", NOT_CONVERGED: "v"}
+OUTCOME_LABELS = {
+    CONVERGED: "converged",
+    STALLED: "stalled",
+    BUDGET_EXHAUSTED: "budget exhausted",
+    DIVERGED: "diverged",
+    NOT_CONVERGED: "not converged",
+}
+# the end-state bars of the reliability figure: (alpha of the rule colour, hatch); diverged in black
+OUTCOME_BARS = {
+    CONVERGED: (1.0, ""),
+    STALLED: (0.45, "////"),
+    BUDGET_EXHAUSTED: (0.15, "...."),
+    NOT_CONVERGED: (0.15, ""),
+}
 ALIGN_STYLES = {"recurrent": "-", "input": "--", "output": ":", "feedback": "-."}
 
 
@@ -315,22 +336,32 @@ def figure_reliability(tables: Mapping, cfg: Mapping):
     threshold = _threshold(runs)
     fig, grid = plt.subplots(2, 2, figsize=(FULL_WIDTH, 4.4), constrained_layout=True)
     axes = grid.ravel()
-    # (a) converged counts
+    # (a) end states: converged, stalled, budget exhausted, diverged (stacked, bottom up)
     ax = axes[0]
     x = np.arange(len(rules))
     for j, rule in enumerate(rules):
         r = select(runs, rule=rule)
         n = len(r["seed"])
+        bottom = 0.0
+        for outcome in (CONVERGED, STALLED, BUDGET_EXHAUSTED, NOT_CONVERGED, DIVERGED):
+            k = int(np.sum(r["outcome"] == outcome))
+            if not (k and n):
+                continue
+            alpha, hatch = OUTCOME_BARS.get(outcome, (1.0, ""))
+            color = "0.15" if outcome == DIVERGED else rule_color(rule)
+            ax.bar(j, k / n, bottom=bottom, color=color, alpha=alpha, hatch=hatch, edgecolor=rule_color(rule), lw=0.4)
+            bottom += k / n
         k = int(np.sum(r["outcome"] == CONVERGED))
-        ax.bar(j, k / n if n else 0, color=rule_color(rule), width=0.7)
         ax.text(j, (k / n if n else 0) + 0.02, f"{k}/{n}", ha="center", va="bottom", fontsize=7)
         paper = cfg["paper_converged"].get(rule)
         if paper is not None:
             ax.plot(j, paper / cfg["paper_runs"], marker="D", color="k", ms=4, ls="none")
     ax.set_xticks(x, [rule_label(r) for r in rules])
     ax.set_ylim(0, 1.18)
-    ax.set_ylabel("fraction converged")
-    ax.set_title("converged runs (\u25c6 paper)")
+    ax.set_ylabel("fraction of runs")
+    ax.set_title(
+        "end states: converged (solid; \u25c6 paper), stalled (///), budget (...), diverged (black)", fontsize=6
+    )
     # (b) relative loss over learning time (median and range over seeds): the counts in (a)
     # are read at the end of a budget the paper does not state
     ax = axes[1]
@@ -402,8 +433,11 @@ def figure_reliability(tables: Mapping, cfg: Mapping):
     ax.set_ylabel("effective rank of $W_K-W_0$")
     ax.set_title("rank of the learned change")
     handles = [Line2D([], [], color=rule_color(r), marker="s", ls="none", label=rule_label(r)) for r in rules]
+    present = set(runs["outcome"]) if len(runs["outcome"]) else set()
     handles += [
-        Line2D([], [], color="0.4", marker=m, ls="none", label=OUTCOME_LABELS[o]) for o, m in OUTCOME_MARKERS.items()
+        Line2D([], [], color="0.4", marker=m, ls="none", label=OUTCOME_LABELS[o])
+        for o, m in OUTCOME_MARKERS.items()
+        if o in present
     ]
     ax.legend(handles=handles, frameon=False, fontsize=6, loc="best")
     for ax, label in zip(axes, "abcd", strict=True):

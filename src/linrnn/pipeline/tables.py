@@ -71,12 +71,15 @@ COLUMNS: dict[str, dict[str, str]] = {
         "matrix": "W (recurrent change W_K - W_0) or B (input change B_K - B_0)",
         "index": "singular value index i (0 = largest)",
         "singular_value": "i-th singular value of the change after the last recorded step",
-        "outcome": "converged, not_converged or diverged (spectrum of the last finite state)",
+        "outcome": "end state of the run: converged, stalled, diverged or budget_exhausted (as in the runs table)",
     },
     "runs": {
         **KEY,
         "o": "output dimension",
-        "outcome": "converged, not_converged or diverged (config analysis.rel_loss)",
+        "outcome": (
+            "end state of the run: converged (loss <= analysis.rel_loss x initial), stalled (training.stop "
+            "plateau rule), diverged or budget_exhausted"
+        ),
         "train_status": "end state of training: converged, stalled, diverged or budget_exhausted",
         "diverged_step": "step at which the run diverged (-1 if it did not)",
         "last_step": "last recorded step (the final finite state)",
@@ -164,7 +167,7 @@ def run_summary(key: dict, run: Mapping, analysis: Mapping) -> tuple[dict, list[
     last = dg.last_finite_index(run["W"])
     status = str(scalar(run, "status"))
     initial, final = float(run["loss"][0]), float(run["loss"][last])
-    outcome = dg.convergence_status(status, initial, final, analysis["rel_loss"])
+    outcome = dg.run_outcome(status, initial, final, analysis["rel_loss"])
     spectra, summary = [], {}
     for name in ("W", "B"):
         sv = dg.singular_values(run[name][last] - run[name][0])
