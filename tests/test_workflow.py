@@ -98,9 +98,11 @@ def test_overlay_config_merges_into_the_paper_config(tmp_path):
     update_config(merged, overlay)
     check_config(merged, ROOT / "workflow/schemas/config.schema.yaml")
     training = merged["experiments"]["rank_o1"]["training"]
-    assert training["steps"] == 16 * paper["experiments"]["rank_o1"]["training"]["steps"]
-    assert {k: v for k, v in training.items() if k not in ("steps", "record_every")} == {
-        k: v for k, v in paper["experiments"]["rank_o1"]["training"].items() if k not in ("steps", "record_every")
+    own = overlay["experiments"]["rank_o1"]["training"]
+    assert training["steps"] == own["steps"] and training["stop"]["early"] is False
+    assert training["stop"]["stall_decrease"] == paper["experiments"]["rank_o1"]["training"]["stop"]["stall_decrease"]
+    assert {k: v for k, v in training.items() if k not in own} == {
+        k: v for k, v in paper["experiments"]["rank_o1"]["training"].items() if k not in own
     }
     merged["experiments"]["rank_o1"]["training"] = paper["experiments"]["rank_o1"]["training"]
     assert merged == paper
