@@ -117,12 +117,18 @@ class PowerKernel(TemporalCredit):
     def from_history(self, F, student, opts, hist):
         return lag_update(power_rows(F, student.W, self.lags(hist.Eh.shape[-3], opts)), hist)
 
-    def infinite(self, F, student: RNN, teacher: RNN, opts: RuleOptions) -> tuple:
+    def infinite(self, F, student: RNN, teacher: RNN, opts: RuleOptions, stat: Stationary | None = None) -> tuple:
         """ΔW = Z1^F W C − Z2^F W* C×, ΔB = Z1^F B − Z2^F B* with Z1^F = Σ_m (W^T)^m F^T A W^m and
-        Z2^F = Σ_m (W^T)^m F^T A* W*^m over the window (docs/locality.md §2.2)."""
+        Z2^F = Σ_m (W^T)^m F^T A* W*^m over the window (docs/locality.md §2.2). ``stat``: the
+        step's covariances (and their squarings) if the caller has them."""
         A, W, B = student.A, student.W, student.B
         Ft = F.mT
-        if not self.truncated:  # C, C×, Z1^F, Z2^F in one doubling loop sharing W^{2^j}, W*^{2^j}
+        if stat is not None and stat.powers is not None and not self.truncated:  # reuse the squarings
+            s = stat
+            Z1, Z2 = stein_sums(
+                list(stat.powers), [((0, True), Ft @ A, (0, False)), ((0, True), Ft @ teacher.A, (1, False))]
+            )
+        elif not self.truncated:  # C, C×, Z1^F, Z2^F in one doubling loop sharing W^{2^j}, W*^{2^j}
             Ws = teacher.W
             C, Cx, Z1, Z2 = stein_sums(
                 [W, Ws],
@@ -130,7 +136,7 @@ class PowerKernel(TemporalCredit):
             )
             s = Stationary(C=C, Cx=Cx)
         else:
-            s = stationary(student, teacher)
+            s = stat or stationary(student, teacher)
             Z1 = stein_sum(W.mT, Ft @ A, W, opts.tau)
             Z2 = stein_sum(W.mT, Ft @ teacher.A, teacher.W, opts.tau)
         return s, Z1 @ W @ s.C - Z2 @ teacher.W @ s.Cx, Z1 @ B - Z2 @ teacher.B
@@ -194,11 +200,12 @@ class DecayKernel(TemporalCredit):
         Ft = F.mT
         return Ft @ np.tensordot(decay, hist.Eh, axes=([0], [-3])), Ft @ np.tensordot(decay, hist.Ex, axes=([0], [-3]))
 
-    def infinite(self, F, student: RNN, teacher: RNN, opts: RuleOptions) -> tuple:
+    def infinite(self, F, student: RNN, teacher: RNN, opts: RuleOptions, stat: Stationary | None = None) -> tuple:
         """Scalar: ΔW = F^T [A (I − ŵW)^{-1} W C − A* (I − ŵW*)^{-1} W* C×] (ΔB alike); diagonal:
-        row i uses (F^T A)_i (I − W_ii W)^{-1} (docs/locality.md §2.2)."""
+        row i uses (F^T A)_i (I − W_ii W)^{-1} (docs/locality.md §2.2). ``stat``: the step's
+        covariances if the caller has them."""
         A, W, B = student.A, student.W, student.B
-        s = stationary(student, teacher)
+        s = stat or stationary(student, teacher)
         if self.scalar:
             AR = _leaky_resolvent(A, W, opts.w_hat)
             AsR = _leaky_resolvent(teacher.A, teacher.W, opts.w_hat)
@@ -206,8 +213,9 @@ class DecayKernel(TemporalCredit):
         decays = self.decays(W, opts)
         if np.any(np.abs(decays) >= 1):
             raise NotConvergentError("diagonal traces need |W_ii| < 1 for the T→∞ limit")
-        rows = resolvent_rows(W, F.mT @ A, decays)
-        rows_star = resolvent_rows(teacher.W, F.mT @ teacher.A, decays)
+        powers, powers_star = s.powers or (None, None)  # the squarings of W, W* the step made
+        rows = resolvent_rows(W, F.mT @ A, decays, powers)
+        rows_star = resolvent_rows(teacher.W, F.mT @ teacher.A, decays, powers_star)
         return s, rows @ W @ s.C - rows_star @ teacher.W @ s.Cx, rows @ B - rows_star @ teacher.B
 
     def backward(self, signal, W, opts):
@@ -249,12 +257,19 @@ TEMPORAL = (FULL, TRUNCATED, DIAGONAL, SCALAR)
 
 
 def expected_update(
-    spatial: SpatialCredit, temporal: TemporalCredit, student: RNN, teacher: RNN, opts: RuleOptions, T: int | None
+    spatial: SpatialCredit,
+    temporal: TemporalCredit,
+    student: RNN,
+    teacher: RNN,
+    opts: RuleOptions,
+    T: int | None,
+    stat: Stationary | None = None,
 ) -> RNN:
-    """E_x[Δθ] for finite T (final or sequence loss, opts.loss) or T→∞ (T=None)."""
+    """E_x[Δθ] for finite T (final or sequence loss, opts.loss) or T→∞ (T=None; ``stat``: the
+    step's covariances if the caller has them)."""
     F = spatial.matrix(student, opts)
     if T is None:
-        s, dW, dB = temporal.infinite(F, student, teacher, opts)
+        s, dW, dB = temporal.infinite(F, student, teacher, opts, stat)
         return RNN(readout_update(student, teacher, T, s), dW, dB)
     hist = finite_history(student, teacher, T, opts.loss)
     dW, dB = temporal.from_history(F, student, opts, hist)
@@ -384,8 +399,8 @@ def compose(cell: Cell, description: str = "") -> Rule:
     â when F = R, τ for the truncated kernel and ŵ for the scalar one; the line a = b = 0 is
     stationary exactly when F = A (every Δb, Δw carries the factor f = a)."""
 
-    def expected(student, teacher, opts, T=None):
-        return expected_update(cell.spatial, cell.temporal, student, teacher, opts, T)
+    def expected(student, teacher, opts, T=None, stat=None):
+        return expected_update(cell.spatial, cell.temporal, student, teacher, opts, T, stat)
 
     def sampled(student, teacher, opts, x):
         return sampled_update_of(cell.spatial, cell.temporal, student, teacher, opts, x)
