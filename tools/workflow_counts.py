@@ -43,14 +43,13 @@ def table(counts: dict[str, dict[str, int]]) -> str:
     """The Markdown block the docs carry."""
     lines = [
         BEGIN,
-        "| config | jobs | trainings (`train_rnn`) | ODE integrations (`integrate_ode`) | figures |",
+        "| config | jobs | training jobs (`train_rnn_<seed block>`) | ODE integrations (`integrate_ode`) | figures |",
         "|---|---|---|---|---|",
     ]
     for config, c in counts.items():
         figures = sum(v for k, v in c.items() if k.startswith(("figure_", "theory_figure")))
-        lines.append(
-            f"| `{config}` | {c['total']} | {c.get('train_rnn', 0)} | {c.get('integrate_ode', 0)} | {figures} |"
-        )
+        trainings = sum(v for k, v in c.items() if k.startswith("train_rnn_"))  # one rule per seed block
+        lines.append(f"| `{config}` | {c['total']} | {trainings} | {c.get('integrate_ode', 0)} | {figures} |")
     lines.append(END)
     return "\n".join(lines)
 
