@@ -165,19 +165,32 @@ def plan(config: dict) -> list[Job]:
                     ns["LOG"].format(name=f"make_init/{path}"),
                 )
             )
-        for path in ns["run_files"](name):
-            w = _WC(wildcards_of(ns["RUN"], path))
-            jobs.append(
-                Job(
-                    "train_rnn",
-                    "train_rnn",
-                    dict(w),
-                    {"teacher": ns["TEACHER"].format(**w), "init": ns["INIT"].format(**w)},
-                    [path],
-                    {"cfg": ns["train_slice"](w), "base_seed": config["base_seed"], "code": ""},
-                    ns["LOG"].format(name=f"train_rnn/{path}"),
-                )
-            )
+        exp = config["experiments"][name]
+        for learner in exp["rules"]:
+            for estimator in exp["estimators"]:
+                for block in ns["seed_blocks"](name):
+                    w = _WC({"experiment": name, "learner": learner, "estimator": estimator})
+                    runs = [ns["RUN"].format(**w, seed=s) for s in block]
+                    label = ns["block_label"](block)
+                    jobs.append(
+                        Job(
+                            ns["train_rule_name"](block),
+                            "train_rnn",
+                            dict(w),
+                            {
+                                "teacher": ns["TEACHER"].format(**w),
+                                "inits": [ns["INIT"].format(experiment=name, seed=s) for s in block],
+                            },
+                            runs,
+                            {
+                                "cfg": ns["train_slice"](w),
+                                "base_seed": config["base_seed"],
+                                "code": "",
+                                "seeds": list(block),
+                            },
+                            ns["LOG"].format(name=f"train_rnn/{name}/{learner}/{estimator}/{label}"),
+                        )
+                    )
         for path in ns["ode_files"](name):
             w = _WC(wildcards_of(ns["ODE"], path))
             jobs.append(

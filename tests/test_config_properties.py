@@ -303,7 +303,7 @@ def test_the_oracles_see_a_blank_figure(baseline, tmp_path):
 
 def test_proxy_runs_the_unmutated_config(baseline):
     jobs, root = baseline
-    assert {j.rule for j in jobs} >= {"make_teacher", "train_rnn", "integrate_ode", "diagnostics", "claims"}
+    assert {j.script for j in jobs} >= {"make_teacher", "train_rnn", "integrate_ode", "diagnostics", "claims"}
     claims = io.read_table(root / "results/tables/claims.csv")
     assert len(claims["id"]) and not blank_results(root, BASE)
     assert np.all([(root / f).exists() for j in jobs for f in j.output])
