@@ -143,31 +143,12 @@ def test_loss_closed_form_and_finite_t():
 def test_bad_arguments_raise(kwargs, match):
     args = dict(rule="bptt", w_star=0.5, tau=1, w_hat=0.0)
     args.update(kwargs)
+    point = (args["rule"], 1.0, 1.0, 0.0, 1.0, 1.0, args["w_star"])
+    options = dict(tau=args["tau"], w_hat=args["w_hat"])
     with pytest.raises(ValueError, match=match):
-        modes.mode_update(
-            args["rule"],
-            1.0,
-            1.0,
-            0.0,
-            1.0,
-            1.0,
-            args["w_star"],
-            tau=args["tau"],
-            w_hat=args["w_hat"],
-        )
+        modes.mode_update(*point, **options)
     with pytest.raises(ValueError, match=match):
-        modes.integrate_modes(
-            args["rule"],
-            1.0,
-            1.0,
-            0.0,
-            1.0,
-            1.0,
-            args["w_star"],
-            [0.0, 1.0],
-            tau=args["tau"],
-            w_hat=args["w_hat"],
-        )
+        modes.integrate_modes(*point, [0.0, 1.0], **options)
 
 
 def test_unknown_rule_message_names_rule_and_valid_names():
