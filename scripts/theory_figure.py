@@ -1,17 +1,23 @@
-"""Rules theory_figure_*: build one theory figure's data and draw it (linrnn.figures.theory).
+"""Rules theory_figure_<name>: one theory figure from its config slice (linrnn.figures.theory_<name>).
 
-The figure name comes from the rule's `params.figure` (manifolds, vector_fields, rates, detour,
-stability), so the five theory figure rules share this one thin script.
+Every theory figure module has the same two functions, ``compute(cfg) -> data`` and
+``figure(data, cfg) -> matplotlib Figure``; the rule's ``params.figure`` names the module, so the
+rules generated from THEORY_FIGURES (workflow/rules/theory_common.smk) share this one script. The
+rule's code hash covers that module (workflow script_code), so editing one figure module reruns
+that figure only.
 """
 
-from linrnn.figures import theory
+import importlib
+
+from linrnn.figures.style import save_figure
 from linrnn.pipeline import io
 
 
 def main(smk) -> None:
     with io.job_log(smk.log[0]) as log:
-        data = theory.figure_data(smk.params.figure, smk.params.cfg)
-        theory.draw(smk.params.figure, data, [smk.output.pdf, smk.output.png])
+        module = importlib.import_module(f"linrnn.figures.theory_{smk.params.figure}")
+        cfg = smk.params.cfg
+        save_figure(module.figure(module.compute(cfg), cfg), [smk.output.pdf, smk.output.png])
         io.write_json(
             smk.output.meta,
             {"files": [smk.output.pdf, smk.output.png], "provenance": io.job_provenance(smk)},

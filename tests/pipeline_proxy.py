@@ -245,8 +245,7 @@ def plan(config: dict) -> list[Job]:
                     ns["LOG"].format(name=f"theory/table_{table}"),
                 )
             )
-        for fig in ns["THEORY_FIGURES"]:
-            key = {"stability": "stability"}.get(fig, fig)
+        for fig in ns["THEORY_FIGURES"]:  # theory.smk generates one rule per entry
             outputs = {x: ns["FIGURE"].format(figure=f"theory_{fig}", ext=x) for x in ("pdf", "png", "meta.json")}
             outputs["meta"] = outputs.pop("meta.json")
             jobs.append(
@@ -256,7 +255,7 @@ def plan(config: dict) -> list[Job]:
                     {},
                     [],
                     outputs,
-                    {"cfg": ns["theory_slice"](f"figure_{key}"), "figure": fig, "code": ""},
+                    {"cfg": ns["theory_slice"](f"figure_{fig}"), "figure": fig, "code": ""},
                     ns["LOG"].format(name=f"theory/figure_{fig}"),
                 )
             )

@@ -247,3 +247,29 @@ def test_code_hash_sees_an_edit_made_in_the_same_process(tmp_path, monkeypatch):
     (package / "core.py").write_text("def f():\n    return 2\n")  # same size, new content
     os.utime(package / "core.py", ns=(1, 1))  # and an mtime unlike the first version's
     assert codehash.code_hash(script) != first
+
+
+def test_code_hash_of_modules_imported_by_name(tmp_path, monkeypatch):
+    """A script that imports one of several modules by name at run time (the theory figures):
+    each rule's hash covers its own module and what it imports, not the others."""
+    package = tmp_path / "linrnn"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "shared.py").write_text("z = 0\n")
+    (package / "fig_a.py").write_text("from linrnn import shared\n")
+    (package / "fig_b.py").write_text("b = 1\n")
+    script = tmp_path / "script.py"
+    script.write_text("import importlib\n")
+    monkeypatch.setattr(codehash, "PACKAGE_DIR", package)
+
+    def hashes():
+        return {m: codehash.code_hash(script, [f"linrnn.{m}"]) for m in ("fig_a", "fig_b")}
+
+    first = hashes()
+    assert first["fig_a"] != first["fig_b"] != codehash.code_hash(script)
+    (package / "fig_b.py").write_text("b = 22\n")
+    second = hashes()
+    assert second["fig_a"] == first["fig_a"] and second["fig_b"] != first["fig_b"]
+    (package / "shared.py").write_text("z = 333\n")  # reached from fig_a only
+    third = hashes()
+    assert third["fig_a"] != second["fig_a"] and third["fig_b"] == second["fig_b"]

@@ -176,8 +176,7 @@ def test_stationary_manifolds_are_zeros_of_the_field(name):
 def test_extra_rule_reaches_theory_tables_figures_and_claims(tmp_path):
     """No edit outside its module: theory tables, theory figures and the decoupling claim."""
     from linrnn.analysis import decoupling
-    from linrnn.figures import style
-    from linrnn.figures import theory as theory_figures
+    from linrnn.figures import style, theory_manifolds
 
     assert EXTRA in ode_rules()
     rates = theory.rates_table([EXTRA], [-1.0, 1.0], [0.3], [1.0], w_hats=(0.0, 0.5))
@@ -197,10 +196,10 @@ def test_extra_rule_reaches_theory_tables_figures_and_claims(tmp_path):
     )
     assert conv[0]["w_hat"] == 0.2 and math.isnan(conv[0]["a_hat"]) and math.isfinite(conv[0]["t_conv"])
     assert style.rule_label(EXTRA) == "RFLO (A)" and style.setting_label(EXTRA, SETTINGS) == "ŵ=0.35"
-    data = theory_figures.manifold_structure_data(
+    data = theory_manifolds.manifold_structure_data(
         (1.0, 1.0, 0.5), [EXTRA, "bptt"], SETTINGS, [(0.5, 0.5, 0.0)], n_s=20, t_end=5.0, n_t=50
     )
-    theory_figures.plot_manifold_structure(data, [tmp_path / "m.png"])
+    style.save_figure(theory_manifolds.figure(data, {}), [tmp_path / "m.png"])
     assert (tmp_path / "m.png").stat().st_size > 0
     assert decoupling.decoupling_check(EXTRA, [1.0, 0.6], [1.0, 0.8], [0.5, -0.3], steps=5) < 1e-10
 

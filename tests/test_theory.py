@@ -3,6 +3,7 @@ central finite differences, numpy eigenvalues, the closed-form trace/determinant
 decay rates measured on integrated trajectories."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -326,34 +327,59 @@ def test_rates_table_columns_and_values():
 
 
 def test_theory_figures_render(tmp_path):
-    from linrnn.figures import theory as tf
+    from linrnn.figures import (
+        style,
+        theory_detour,
+        theory_manifolds,
+        theory_rates,
+        theory_stability,
+        theory_vector_fields,
+    )
 
     rules = ["bptt", "tbptt", "rflo"]
     settings = {"tau": 1, "a_hat": 1.0, "w_hat": 0.0}
     teacher = (1.0, 1.0, 0.5)
     figs = {
         "manifolds": (
-            tf.plot_manifold_structure,
-            tf.manifold_structure_data(teacher, rules, settings, [(0.1, 0.05, 0.0)], n_s=20, t_end=5, n_t=50),
+            theory_manifolds,
+            theory_manifolds.manifold_structure_data(
+                teacher, rules, settings, [(0.1, 0.05, 0.0)], n_s=20, t_end=5, n_t=50
+            ),
         ),
         "fields": (
-            tf.plot_vector_fields,
-            tf.vector_field_data(teacher, rules, settings, n_grid=11, n_s=20),
+            theory_vector_fields,
+            theory_vector_fields.vector_field_data(teacher, rules, settings, n_grid=11, n_s=20),
         ),
-        "rates": (tf.plot_rates, tf.rates_data(1.0, [0.3, 0.9], settings, n_s=30)),
+        "rates": (theory_rates, theory_rates.rates_data(1.0, [0.3, 0.9], settings, n_s=30)),
         "detour": (
-            tf.plot_detour,
-            tf.detour_data((1.0, 1.0, 0.8), (1.0, 1.0, 0.6), {"a_hat": -0.1, "w_hat": 0.5}, t_end=40, n_t=200),
+            theory_detour,
+            theory_detour.detour_data(
+                (1.0, 1.0, 0.8), (1.0, 1.0, 0.6), {"a_hat": -0.1, "w_hat": 0.5}, t_end=40, n_t=200
+            ),
         ),
-        "stability": (
-            tf.plot_stability_map,
-            tf.stability_map_data(1.0, 0.9, n_s=21, n_a_hat=11, n_w_hat=11),
-        ),
+        "stability": (theory_stability, theory_stability.stability_map_data(1.0, 0.9, n_s=21, n_a_hat=11, n_w_hat=11)),
     }
-    for name, (plot, data) in figs.items():
+    for name, (module, data) in figs.items():
         paths = [tmp_path / f"{name}.png"] + ([tmp_path / f"{name}.pdf"] if name == "rates" else [])
-        plot(data, paths)
+        style.save_figure(module.figure(data, {}), paths)
         assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_theory_figure_modules_share_one_signature():
+    """Every THEORY_FIGURES entry has its module with compute(cfg) and figure(data, cfg)."""
+    import importlib
+    import inspect
+    import re
+
+    text = (Path(__file__).parents[1] / "workflow/rules/theory_common.smk").read_text()
+    names = re.search(r"THEORY_FIGURES = \(([^)]*)\)", text).group(1)
+    names = [n.strip().strip('"') for n in names.split(",") if n.strip()]
+    modules = sorted(p.stem for p in (Path(__file__).parents[1] / "src/linrnn/figures").glob("theory_*.py"))
+    assert modules == sorted(f"theory_{n}" for n in names)
+    for name in names:
+        module = importlib.import_module(f"linrnn.figures.theory_{name}")
+        assert list(inspect.signature(module.figure).parameters) == ["data", "cfg"]
+        assert list(inspect.signature(module.compute).parameters) == ["cfg"]
 
 
 # ---------------------------------------------------------------- pipeline helpers

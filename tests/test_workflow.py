@@ -309,6 +309,13 @@ def test_e2e_reruns(e2e):
     }
     fig_module.write_text(source)
     assert dry_run(*args, cwd=root, env=env) == {}
+    # 3b. editing one theory figure module reruns that figure only (its rule's code hash names it)
+    theory_module = root / "src/linrnn/figures/theory_detour.py"
+    source = theory_module.read_text()
+    theory_module.write_text(source + "\n\ndef _unused():\n    return 1\n")
+    assert dry_run(*args, cwd=root, env=env) == {"theory_figure_detour": 1, "all": 1}
+    theory_module.write_text(source)
+    assert dry_run(*args, cwd=root, env=env) == {}
 
 
 def test_e2e_outputs_do_not_depend_on_cores_or_order(e2e):

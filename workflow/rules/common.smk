@@ -24,9 +24,10 @@ LOG = "results/logs/{name}.log"
 BENCH = "results/benchmarks/{name}.tsv"
 
 
-def script_code(name):
-    """Rerun trigger for package edits: hash of the linrnn code scripts/<name>.py imports."""
-    return code_hash(workflow.source_path(f"../../scripts/{name}.py"))
+def script_code(name, modules=()):
+    """Rerun trigger for package edits: hash of the linrnn code scripts/<name>.py imports (plus
+    the dotted `modules` it imports by name at run time, and what those import)."""
+    return code_hash(workflow.source_path(f"../../scripts/{name}.py"), modules)
 
 
 def experiment(name):

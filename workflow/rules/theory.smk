@@ -83,141 +83,35 @@ rule theory_table_convergence:
         "../../scripts/theory_table_convergence.py"
 
 
-rule theory_figure_manifolds:
-    """Stationary manifolds in (a, b, w) with stability and ODE trajectories (poster A)."""
-    output:
-        pdf=FIGURE.format(figure="theory_manifolds", ext="pdf"),
-        png=report(
-            FIGURE.format(figure="theory_manifolds", ext="png"),
-            caption="../report/theory_manifolds.rst",
-            category="Theory",
-            labels={"figure": "manifolds"},
-        ),
-        meta=FIGURE.format(figure="theory_manifolds", ext="meta.json"),
-    log:
-        LOG.format(name="theory/figure_manifolds"),
-    benchmark:
-        BENCH.format(name="theory/figure_manifolds")
-    conda:
-        CONDA_ENV
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    params:
-        cfg=theory_slice("figure_manifolds"),
-        figure="manifolds",
-        code=script_code("theory_figure"),
-    script:
-        "../../scripts/theory_figure.py"
+# One rule per entry of THEORY_FIGURES (theory_common.smk): adding a theory figure is one entry there
+# (with its config keys in THEORY_KEYS and a caption workflow/report/theory_<name>.rst) plus one module
+# linrnn/figures/theory_<name>.py with compute(cfg) and figure(data, cfg).
+for _fig in THEORY_FIGURES:
 
-
-rule theory_figure_vector_fields:
-    """Vector fields on 2-D slices, manifold stability (poster B)."""
-    output:
-        pdf=FIGURE.format(figure="theory_vector_fields", ext="pdf"),
-        png=report(
-            FIGURE.format(figure="theory_vector_fields", ext="png"),
-            caption="../report/theory_vector_fields.rst",
-            category="Theory",
-            labels={"figure": "vector fields"},
-        ),
-        meta=FIGURE.format(figure="theory_vector_fields", ext="meta.json"),
-    log:
-        LOG.format(name="theory/figure_vector_fields"),
-    benchmark:
-        BENCH.format(name="theory/figure_vector_fields")
-    conda:
-        CONDA_ENV
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    params:
-        cfg=theory_slice("figure_vector_fields"),
-        figure="vector_fields",
-        code=script_code("theory_figure"),
-    script:
-        "../../scripts/theory_figure.py"
-
-
-rule theory_figure_rates:
-    """Asymptotic convergence rate along the optimal manifold against s (docs/model.md §3.2)."""
-    output:
-        pdf=FIGURE.format(figure="theory_rates", ext="pdf"),
-        png=report(
-            FIGURE.format(figure="theory_rates", ext="png"),
-            caption="../report/theory_rates.rst",
-            category="Theory",
-            labels={"figure": "rates"},
-        ),
-        meta=FIGURE.format(figure="theory_rates", ext="meta.json"),
-    log:
-        LOG.format(name="theory/figure_rates"),
-    benchmark:
-        BENCH.format(name="theory/figure_rates")
-    conda:
-        CONDA_ENV
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    params:
-        cfg=theory_slice("figure_rates"),
-        figure="rates",
-        code=script_code("theory_figure"),
-    script:
-        "../../scripts/theory_figure.py"
-
-
-rule theory_figure_detour:
-    """RFLO detour to the opposite branch (paper Fig. 4)."""
-    output:
-        pdf=FIGURE.format(figure="theory_detour", ext="pdf"),
-        png=report(
-            FIGURE.format(figure="theory_detour", ext="png"),
-            caption="../report/theory_detour.rst",
-            category="Theory",
-            labels={"figure": "detour"},
-        ),
-        meta=FIGURE.format(figure="theory_detour", ext="meta.json"),
-    log:
-        LOG.format(name="theory/figure_detour"),
-    benchmark:
-        BENCH.format(name="theory/figure_detour")
-    conda:
-        CONDA_ENV
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    params:
-        cfg=theory_slice("figure_detour"),
-        figure="detour",
-        code=script_code("theory_figure"),
-    script:
-        "../../scripts/theory_figure.py"
-
-
-rule theory_figure_stability:
-    """RFLO stability on the optimal manifold over (s, a_hat) and (s, w_hat) (Eqs. 28-29)."""
-    output:
-        pdf=FIGURE.format(figure="theory_stability", ext="pdf"),
-        png=report(
-            FIGURE.format(figure="theory_stability", ext="png"),
-            caption="../report/theory_stability.rst",
-            category="Theory",
-            labels={"figure": "stability"},
-        ),
-        meta=FIGURE.format(figure="theory_stability", ext="meta.json"),
-    log:
-        LOG.format(name="theory/figure_stability"),
-    benchmark:
-        BENCH.format(name="theory/figure_stability")
-    conda:
-        CONDA_ENV
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    params:
-        cfg=theory_slice("figure_stability"),
-        figure="stability",
-        code=script_code("theory_figure"),
-    script:
-        "../../scripts/theory_figure.py"
+    rule:
+        name:
+            f"theory_figure_{_fig}"
+        output:
+            pdf=FIGURE.format(figure=f"theory_{_fig}", ext="pdf"),
+            png=report(
+                FIGURE.format(figure=f"theory_{_fig}", ext="png"),
+                caption=f"../report/theory_{_fig}.rst",
+                category="Theory",
+                labels={"figure": _fig.replace("_", " ")},
+            ),
+            meta=FIGURE.format(figure=f"theory_{_fig}", ext="meta.json"),
+        log:
+            LOG.format(name=f"theory/figure_{_fig}"),
+        benchmark:
+            BENCH.format(name=f"theory/figure_{_fig}")
+        conda:
+            CONDA_ENV
+        resources:
+            mem_mb=1000,
+            runtime=5,
+        params:
+            cfg=theory_slice(f"figure_{_fig}"),
+            figure=_fig,
+            code=script_code("theory_figure", modules=[f"linrnn.figures.theory_{_fig}"]),
+        script:
+            "../../scripts/theory_figure.py"

@@ -96,3 +96,53 @@ def save_figure(fig, paths) -> None:
         with atomic_target(path) as tmp:
             fig.savefig(tmp, format=fmt, metadata=metadata, bbox_inches="tight")
     plt.close(fig)
+
+
+# ---------------------------------------------------------------- theory-figure helpers
+
+STABLE = ("stable node", "stable spiral")  # classifications drawn solid (linrnn.core.theory.classify)
+CLASS_COLORS = {
+    "stable node": "#b9dcf2",
+    "stable spiral": "#3b7dd8",
+    "saddle": "#f4b183",
+    "unstable": "#d9534f",
+    "marginal": "0.6",
+}
+
+
+def rule_kw(rule: str, settings) -> dict:
+    """The keyword arguments of one rule from a settings dict (tau, a_hat, w_hat): the options
+    the rule reads (``Rule.mode_params``)."""
+    return get_rule(rule).mode_params(**settings)
+
+
+def s_grid(s_min: float, s_max: float, n: int) -> np.ndarray:
+    """Both branches of M*: n log-spaced |s| values in [s_min, s_max] on each side of 0."""
+    pos = np.geomspace(s_min, s_max, n)
+    return np.concatenate([-pos[::-1], pos])
+
+
+def runs(mask) -> list[tuple[int, int, bool]]:
+    """Start/stop indices of the contiguous runs of a boolean array (both values)."""
+    edges = np.flatnonzero(np.diff(mask.astype(int))) + 1
+    bounds = np.concatenate([[0], edges, [mask.size]])
+    return [(int(i), int(j), bool(mask[i])) for i, j in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def draw_stretches(ax, xs, stable, color, lw=2.0, label=None, zorder=2) -> None:
+    """Draw xs (tuple of coordinate arrays) as solid where stable, dashed elsewhere; the
+    optimal branches are split at s = 0 by the caller (xs holds one branch)."""
+    for i, j, st in runs(np.asarray(stable)):
+        seg = [x[max(i - 1, 0) : j] for x in xs]
+        ax.plot(*seg, color=color, lw=lw, ls="-" if st else "--", label=label, zorder=zorder)
+        label = None
+
+
+def teacher_tuple(t) -> tuple[float, float, float]:
+    """(a*, b*, w*) of a config teacher block {a_star, b_star, w_star}."""
+    return (t["a_star"], t["b_star"], t["w_star"])
+
+
+def theory_settings(cfg) -> dict:
+    """The per-mode options (tau, a_hat, w_hat) of the theory config block."""
+    return {"tau": cfg["tau"], "a_hat": cfg["a_hat"], "w_hat": cfg["w_hat"]}

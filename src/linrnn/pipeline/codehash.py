@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
+from collections.abc import Iterable
 from pathlib import Path
 
 PACKAGE = "linrnn"
@@ -85,10 +86,12 @@ def _module_info(file: Path) -> tuple[str, frozenset[str]]:
     return _parsed_module(file, (stat.st_mtime_ns, stat.st_size))
 
 
-def module_closure(script) -> list[Path]:
-    """Every package file reached from ``script`` through imports (with parent __init__ files)."""
+def module_closure(script, modules: Iterable[str] = ()) -> list[Path]:
+    """Every package file reached from ``script`` through imports (with parent __init__ files),
+    plus ``modules`` (dotted names a script imports by name at run time, e.g. one figure module)
+    and what they import."""
     seen: dict[str, Path] = {}
-    todo = list(imported_modules(ast.parse(Path(script).read_text(encoding="utf-8"))))
+    todo = list(imported_modules(ast.parse(Path(script).read_text(encoding="utf-8")))) + list(modules)
     while todo:
         module = todo.pop()
         for name in [*_parents(module), module]:
@@ -102,10 +105,11 @@ def module_closure(script) -> list[Path]:
     return sorted(seen.values())
 
 
-def code_hash(script) -> str:
-    """16-hex-digit digest of the package code ``script`` depends on (see module docstring)."""
+def code_hash(script, modules: Iterable[str] = ()) -> str:
+    """16-hex-digit digest of the package code ``script`` (and ``modules``) depend on (see module
+    docstring)."""
     h = hashlib.sha256()
-    for file in module_closure(script):
+    for file in module_closure(script, modules):
         h.update(file.relative_to(PACKAGE_DIR).as_posix().encode())
         h.update(_module_info(file)[0].encode())
     return h.hexdigest()[:16]
