@@ -1,7 +1,6 @@
 """The RFLO detour to the opposite branch from (1, 1, 0.6) (paper Fig. 4, docs/model.md §4).
 
-``compute(cfg)`` builds the figure's data from the theory config slice; ``figure(data, cfg)`` draws it
-(the signature every figure module shares). Colours and line styles: linrnn.figures.style.
+Theory figure module: ``compute(cfg)`` and ``figure(data, cfg)`` (scripts/theory_figure.py).
 """
 
 from __future__ import annotations

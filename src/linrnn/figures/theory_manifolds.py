@@ -1,8 +1,7 @@
 """Stationary manifolds in (a, b, w) per rule, with stability and ODE trajectories (poster panel A,
 docs/model.md §3.1).
 
-``compute(cfg)`` builds the figure's data from the theory config slice; ``figure(data, cfg)`` draws it
-(the signature every figure module shares). Colours and line styles: linrnn.figures.style.
+Theory figure module: ``compute(cfg)`` and ``figure(data, cfg)`` (scripts/theory_figure.py).
 """
 
 from __future__ import annotations

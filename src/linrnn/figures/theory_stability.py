@@ -1,7 +1,6 @@
 """RFLO stability on the optimal manifold over (s, â) and (s, ŵ) (paper Eqs. 28–29, docs/model.md §3.2).
 
-``compute(cfg)`` builds the figure's data from the theory config slice; ``figure(data, cfg)`` draws it
-(the signature every figure module shares). Colours and line styles: linrnn.figures.style.
+Theory figure module: ``compute(cfg)`` and ``figure(data, cfg)`` (scripts/theory_figure.py).
 """
 
 from __future__ import annotations

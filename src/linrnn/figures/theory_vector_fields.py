@@ -1,8 +1,7 @@
 """Vector fields of the per-mode ODE on 2-D slices per rule, with manifold stability (poster panel B,
 docs/model.md §3.1).
 
-``compute(cfg)`` builds the figure's data from the theory config slice; ``figure(data, cfg)`` draws it
-(the signature every figure module shares). Colours and line styles: linrnn.figures.style.
+Theory figure module: ``compute(cfg)`` and ``figure(data, cfg)`` (scripts/theory_figure.py).
 """
 
 from __future__ import annotations
