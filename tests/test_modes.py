@@ -196,3 +196,15 @@ def test_leaving_the_stable_region_stops_integration():
     assert out["status"] == "left_stable_region"
     assert out["t"].size < t.size and out["t_stop"] < t[-1]
     assert np.all(np.abs(out["w"]) < 1) and np.all(np.isfinite(out["loss"]))
+
+
+def test_a_one_point_time_grid_gives_the_initial_condition():
+    """A run that diverged at its first step has records at t = 0 only: the ODE on that grid is
+    its initial condition, with the loss an integration over a longer grid gives at t = 0."""
+    args = ("bptt", [0.3, -0.1], [-0.2, 0.4], [0.1, 0.2], [1.0, 0.5], [1.5, -0.7], [0.6, 0.3])
+    one = modes.integrate_modes(*args, [0.0])
+    longer = modes.integrate_modes(*args, [0.0, 1.0])
+    assert one["status"] == "ok" and list(one["t"]) == [0.0]
+    for key in ("a", "b", "w"):
+        np.testing.assert_array_equal(one[key], np.asarray(args[{"a": 1, "b": 2, "w": 3}[key]])[None])
+    np.testing.assert_allclose(one["loss"], longer["loss"][:1], rtol=1e-12)

@@ -371,6 +371,19 @@ def integrate_modes(
         return -np.concatenate(update(a, b, w, a_star, b_star, w_star, **params))
 
     y0 = np.concatenate([a0, b0, w0])
+    if t_eval[-1] == 0.0:  # a one-point grid at t = 0 (a run that diverged at its first step)
+        per_mode = mode_loss(a0[None], b0[None], w0[None], a_star, b_star, w_star)
+        return {
+            "t": t_eval,
+            "a": a0[None],
+            "b": b0[None],
+            "w": w0[None],
+            "mode_loss": per_mode,
+            "loss": per_mode.sum(axis=1),
+            "status": "ok",
+            "t_stop": 0.0,
+            "message": "end time 0: the initial condition only",
+        }
     sol = solve_ivp(
         rhs,
         (0.0, float(t_eval[-1])),
