@@ -289,3 +289,14 @@ def test_markdown_table_from_rows_and_csv_columns(good_rows, tmp_path):
     assert markdown.markdown_table(io.read_table(path)) == md
     bad = [dict(r, passed=False) if r["id"] == "C11" else r for r in good_rows]
     assert "| C11 |" in markdown.markdown_table(bad) and "FAIL" in markdown.markdown_table(bad)
+
+
+def test_rank_bound_on_runs_that_never_trained_is_not_applicable_and_fails():
+    """Rank 0 <= o of an unchanged network (every run diverged at step 1) never passes C11."""
+    runs = _runs(2, {"rflo": 0}, outcomes={"rflo": ["diverged"] * 3})
+    runs["last_step"] = np.zeros(len(runs["seed"]), dtype=int)
+    rows = simulation_checks._rank_rows("C11", {"r": runs}, ["r"], "rflo", "expected", "src", "low_rank")
+    assert len(rows) == 1 and not rows[0]["passed"] and rows[0]["measured"].startswith("not applicable")
+    runs["last_step"][0] = 10
+    (trained,) = simulation_checks._rank_rows("C11", {"r": runs}, ["r"], "rflo", "expected", "src", "low_rank")
+    assert trained["passed"]
