@@ -8,7 +8,7 @@ and rewrites that section (between its markers) and benchmarks/results/engine.js
 
 run from the repository root with an interpreter that has numpy/scipy and, for the
 comparison with the frameworks, torch (CPU) and jax: a separate virtual environment, never
-the project's (`python -m venv /work/benchvenv; /work/benchvenv/bin/pip install numpy scipy
+the project's (`python -m venv /work/benchvenv; /work/benchvenv/bin/pip install numpy scipy pandas
 pyyaml torch jax`); `src` and the repository root are put on sys.path here. Without torch or
 jax those columns say "not installed". The package as it was before the engine comes from git
 (`benchmarks.before`, commit `before.BEFORE`) and runs in the same process.
