@@ -3,9 +3,9 @@
 Adding a rule: one module defining ``RULE`` (a ``linrnn.core.rules.base.Rule``) and one line in
 ``RULES`` below. Training, the per-mode ODEs, theory, figures, claims, the config checks and the
 Snakefile's wildcard constraints all read this dict; tests/test_registry.py runs the generic
-checks over every entry. The paper's four rules have their own modules; the other cells of the
-locality map (docs/locality.md) are compositions of a spatial and a temporal credit
-(``rules.credit.compose``).
+checks over every entry. Every rule is a cell of the locality map (docs/locality.md), a
+composition of a spatial and a temporal credit (``rules.credit.compose``); the paper's four rules
+have their own modules, which add their names' options and hand-derived per-mode ODEs.
 """
 
 from __future__ import annotations
@@ -14,7 +14,10 @@ from linrnn.core.rules import bptt, credit, eprop, rflo, tbptt
 from linrnn.core.rules.base import ModeDynamics, Rule, RuleOptions
 
 PAPER_RULES = (bptt.RULE, tbptt.RULE, rflo.RULE, eprop.RULE)
-MAP_RULES = tuple(credit.compose(credit.CELLS_BY_NAME[name]) for name in ("fa_bptt", "fa_tbptt", "rflo_a", "snap1"))
+MAP_RULES = (
+    *(credit.compose(credit.CELLS_BY_NAME[name]) for name in ("fa_bptt", "fa_tbptt", "rflo_a")),
+    eprop.SYMMETRIC,  # snap1, also e-prop with eprop_feedback: symmetric
+)
 RULES: dict[str, Rule] = {
     rule.name: rule
     for rule in (

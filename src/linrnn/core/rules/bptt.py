@@ -1,34 +1,21 @@
 """Backpropagation through time: the exact gradient of L_T (docs/model.md §2.1, §2.2).
 
-ΔA = A C − A* C×, ΔW = Z1 W C − Z2 W* C×, ΔB = Z1 B − Z2 B* (T→∞), i.e. tbptt with τ = ∞.
+The locality-map cell (true readout A) × (full W^m) of `linrnn.core.rules.credit`:
+ΔW = Σ_m (A W^m)^T E[ε_T h_{T-1-m}^T], ΔB likewise with x; T→∞: ΔA = A C − A* C×,
+ΔW = Z1 W C − Z2 W* C×, ΔB = Z1 B − Z2 B*, i.e. tbptt with τ = ∞. Its per-mode ODE is the
+hand-derived field of `linrnn.core.modes` (docs/model.md §3).
 """
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from linrnn.core import modes
-from linrnn.core.model import RNN
-from linrnn.core.rules.base import ModeDynamics, Rule, RuleOptions
-from linrnn.core.rules.tbptt import backprop_expected, backprop_sampled
+from linrnn.core.rules import credit
+from linrnn.core.rules.base import ModeDynamics
 
-
-def expected(student: RNN, teacher: RNN, opts: RuleOptions, T: int | None = None, stat=None) -> RNN:
-    return backprop_expected(student, teacher, T, None, opts.loss, stat)
-
-
-def sampled(student: RNN, teacher: RNN, opts: RuleOptions, x: np.ndarray) -> RNN:
-    return backprop_sampled(student, teacher, x, None, opts.loss)
-
-
-RULE = Rule(
-    name="bptt",
-    expected=expected,
-    sampled=sampled,
-    label="BPTT",
-    color="#1f4e9c",
+RULE = credit.compose(
+    credit.CELLS_BY_NAME["bptt"],
     description="exact gradient of the final-step loss",
     gradient=True,
     modes=ModeDynamics(
@@ -39,3 +26,4 @@ RULE = Rule(
         trace_det=modes.bptt_trace_det,
     ),
 )
+expected, sampled = RULE.expected, RULE.sampled

@@ -123,18 +123,16 @@ class PowerKernel(TemporalCredit):
         step's covariances (and their squarings) if the caller has them."""
         A, W, B = student.A, student.W, student.B
         Ft = F.mT
-        if stat is not None and stat.powers is not None and not self.truncated:  # reuse the squarings
-            s = stat
-            Z1, Z2 = stein_sums(
-                list(stat.powers), [((0, True), Ft @ A, (0, False)), ((0, True), Ft @ teacher.A, (1, False))]
-            )
-        elif not self.truncated:  # C, C×, Z1^F, Z2^F in one doubling loop sharing W^{2^j}, W*^{2^j}
-            Ws = teacher.W
-            C, Cx, Z1, Z2 = stein_sums(
-                [W, Ws],
-                [(W, B @ B.mT, W.mT), (Ws, teacher.B @ B.mT, W.mT), (W.mT, Ft @ A, W), (W.mT, Ft @ teacher.A, Ws)],
-            )
-            s = Stationary(C=C, Cx=Cx)
+        if not self.truncated:  # C, C×, Z1^F, Z2^F in one doubling loop sharing W^{2^j}, W*^{2^j}
+            W_, Ws_, Wt_ = (0, False), (1, False), (0, True)  # bases 0 = W, 1 = W*
+            adjoint = [(Wt_, Ft @ A, W_), (Wt_, Ft @ teacher.A, Ws_)]
+            if stat is None or stat.powers is None:
+                Bt = B.mT
+                C, Cx, Z1, Z2 = stein_sums([W, teacher.W], [(W_, B @ Bt, Wt_), (Ws_, teacher.B @ Bt, Wt_), *adjoint])
+                s = Stationary(C=C, Cx=Cx)
+            else:  # reuse the squarings of the step's covariances
+                s = stat
+                Z1, Z2 = stein_sums(list(stat.powers), adjoint)
         else:
             s = stat or stationary(student, teacher)
             Z1 = stein_sum(W.mT, Ft @ A, W, opts.tau)
@@ -144,7 +142,7 @@ class PowerKernel(TemporalCredit):
     def backward(self, signal, W, opts):
         """λ_s = Σ_{m<window} signal_{s+m} W^m: the adjoint, or τ shifted terms."""
         if not self.truncated or opts.tau >= signal.shape[-2]:
-            return backward_filter(signal, W)
+            return backward_filter(signal, W, matrix=True)
         W = W[..., None, :, :]  # an axis for the batch
         lam, term = signal.copy(), signal
         for _ in range(1, opts.tau):  # term_m[..., s, :] = signal_{s+m} W^m
@@ -240,7 +238,9 @@ class DecayKernel(TemporalCredit):
 
 
 def _leaky_resolvent(A: np.ndarray, W: np.ndarray, w_hat: float) -> np.ndarray:
-    """A (I − ŵ W)^{-1} = Σ_m ŵ^m A W^m."""
+    """A (I − ŵ W)^{-1} = Σ_m ŵ^m A W^m (exactly A for ŵ = 0)."""
+    if w_hat == 0:
+        return A
     return np.linalg.solve((np.eye(W.shape[-1]) - w_hat * W).mT, A.mT).mT
 
 
@@ -393,11 +393,14 @@ class Cell:
     colour: str
 
 
-def compose(cell: Cell, description: str = "") -> Rule:
-    """The registry `Rule` of one cell: expected and sampled updates, label and colour, and (if
-    the temporal credit is reducible) its per-mode dynamics: eq. (4.1) and its Jacobian, reading
-    â when F = R, τ for the truncated kernel and ŵ for the scalar one; the line a = b = 0 is
-    stationary exactly when F = A (every Δb, Δw carries the factor f = a)."""
+def compose(cell: Cell, description: str = "", *, gradient: bool = False, modes: ModeDynamics | None = None) -> Rule:
+    """The registry `Rule` of one cell: expected and sampled updates (`expected_update`,
+    `sampled_update_of`), label and colour, and its per-mode dynamics: ``modes`` if given (the
+    paper's four rules keep their hand-derived fields from `linrnn.core.modes`), else, if the
+    temporal credit is reducible, eq. (4.1) and its Jacobian, reading â when F = R, τ for the
+    truncated kernel and ŵ for the scalar one; the line a = b = 0 is stationary exactly when F = A
+    (every Δb, Δw carries the factor f = a). ``gradient``: the update is the exact gradient of
+    the loss (BPTT only)."""
 
     def expected(student, teacher, opts, T=None, stat=None):
         return expected_update(cell.spatial, cell.temporal, student, teacher, opts, T, stat)
@@ -405,27 +408,6 @@ def compose(cell: Cell, description: str = "") -> Rule:
     def sampled(student, teacher, opts, x):
         return sampled_update_of(cell.spatial, cell.temporal, student, teacher, opts, x)
 
-    dynamics = None
-    if cell.temporal.reducible:
-        params = (("a_hat",) if not cell.spatial.varies else ()) + TEMPORAL_MODE_PARAMS.get(cell.temporal.name, ())
-
-        def update(a, b, w, a_star, b_star, w_star, **p):
-            return mode_update(cell.spatial, cell.temporal, a, b, w, a_star, b_star, w_star, _mode_opts(p))
-
-        def jacobian(a, b, w, a_star, b_star, w_star, **p):
-            return mode_update_jacobian(cell.spatial, cell.temporal, a, b, w, a_star, b_star, w_star, _mode_opts(p))
-
-        def trace_det(s, c, w_star, **p):
-            return optimal_trace_m2(cell.spatial, cell.temporal, s, c, w_star, _mode_opts(p))
-
-        dynamics = ModeDynamics(
-            update=update,
-            jacobian=jacobian,
-            params=params,
-            defaults={k: v for k, v in MODE_DEFAULTS.items() if k in params},
-            has_nonoptimal_manifold=cell.spatial.varies,
-            trace_det=trace_det,
-        )
     return Rule(
         name=cell.name,
         expected=expected,
@@ -433,8 +415,35 @@ def compose(cell: Cell, description: str = "") -> Rule:
         label=cell.label,
         color=cell.colour,
         description=description or f"{cell.spatial.label} × {cell.temporal.label}",
-        modes=dynamics,
+        gradient=gradient,
+        modes=modes if modes is not None else composed_dynamics(cell),
         parts={"spatial": cell.spatial.name, "temporal": cell.temporal.name},
+    )
+
+
+def composed_dynamics(cell: Cell) -> ModeDynamics | None:
+    """The per-mode dynamics of eq. (4.1) for one cell (None if its temporal credit has no
+    per-mode reduction, docs/locality.md §4)."""
+    if not cell.temporal.reducible:
+        return None
+    params = (("a_hat",) if not cell.spatial.varies else ()) + TEMPORAL_MODE_PARAMS.get(cell.temporal.name, ())
+
+    def update(a, b, w, a_star, b_star, w_star, **p):
+        return mode_update(cell.spatial, cell.temporal, a, b, w, a_star, b_star, w_star, _mode_opts(p))
+
+    def jacobian(a, b, w, a_star, b_star, w_star, **p):
+        return mode_update_jacobian(cell.spatial, cell.temporal, a, b, w, a_star, b_star, w_star, _mode_opts(p))
+
+    def trace_det(s, c, w_star, **p):
+        return optimal_trace_m2(cell.spatial, cell.temporal, s, c, w_star, _mode_opts(p))
+
+    return ModeDynamics(
+        update=update,
+        jacobian=jacobian,
+        params=params,
+        defaults={k: v for k, v in MODE_DEFAULTS.items() if k in params},
+        has_nonoptimal_manifold=cell.spatial.varies,
+        trace_det=trace_det,
     )
 
 
