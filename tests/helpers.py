@@ -45,6 +45,22 @@ def max_rel_err(x: RNN, y: RNN) -> float:
     return max(errs)
 
 
+def monte_carlo_z(rule, student, teacher, opts, rng, T: int = 8, groups: int = 80, per_group: int = 500) -> dict:
+    """Largest |z| per parameter of the mean of ``groups`` sampled updates (``per_group``
+    sequences each) against the exact finite-T expected update, z = (mean − exact)/standard error."""
+    from linrnn.core.model import sample_inputs
+
+    samples = [rule.sampled(student, teacher, opts, sample_inputs(rng, per_group, T, student.d)) for _ in range(groups)]
+    exact = rule.expected(student, teacher, opts, T)
+    z = {}
+    for key in "AWB":
+        stack = np.stack([getattr(s, key) for s in samples])
+        z[key] = float(
+            np.max(np.abs(stack.mean(axis=0) - getattr(exact, key)) / (stack.std(axis=0, ddof=1) / np.sqrt(groups)))
+        )
+    return z
+
+
 def job_stats(output: str) -> dict[str, int]:
     """{rule: count} from the 'Job stats' table of a dry run ({} when nothing is to be done)."""
     if "Nothing to be done" in output:

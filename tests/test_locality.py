@@ -15,7 +15,7 @@ from linrnn.core import modes
 from linrnn.core.model import RNN, aligned_feedback, aligned_student, make_aligned_teacher, sample_inputs
 from linrnn.core.rules import RuleOptions, get_rule
 from linrnn.core.rules import credit as cr
-from tests.helpers import finite_difference_gradient, max_rel_err, random_stable_rnn
+from tests.helpers import finite_difference_gradient, max_rel_err, monte_carlo_z, random_stable_rnn
 
 N, D, O = 5, 3, 2
 CELLS = [c.name for c in cr.CELLS]
@@ -89,15 +89,8 @@ def test_sampled_mean_matches_expected_by_monte_carlo(setup, name, loss):
     """40 000 sequences in 80 groups: every entry within 5 standard errors."""
     student, teacher, R = setup
     rng = np.random.default_rng([CELLS.index(name), loss == "sequence"])
-    T, groups, per_group = 8, 80, 500
-    opts = opts_for(R, loss)
-    rule = cell_rule(name)
-    samples = [rule.sampled(student, teacher, opts, sample_inputs(rng, per_group, T, D)) for _ in range(groups)]
-    exact = rule.expected(student, teacher, opts, T)
-    for key in "AWB":
-        stack = np.stack([getattr(s, key) for s in samples])
-        z = np.abs(stack.mean(axis=0) - getattr(exact, key)) / (stack.std(axis=0, ddof=1) / math.sqrt(groups))
-        assert z.max() < 5, f"{name} Δ{key}: max |z| = {z.max():.2f}"
+    for key, z in monte_carlo_z(cell_rule(name), student, teacher, opts_for(R, loss), rng).items():
+        assert z < 5, f"{name} Δ{key}: max |z| = {z:.2f}"
 
 
 @pytest.mark.parametrize("name", CELLS)

@@ -29,11 +29,17 @@ from linrnn.core.model import (
     aligned_feedback,
     aligned_student,
     make_aligned_teacher,
-    sample_inputs,
 )
 from linrnn.core.rules import RULES, RuleOptions, get_rule, ode_rules
 from tests import extra_rule
-from tests.helpers import finite_difference_gradient, job_stats, max_rel_err, random_stable_rnn, snakemake_command
+from tests.helpers import (
+    finite_difference_gradient,
+    job_stats,
+    max_rel_err,
+    monte_carlo_z,
+    random_stable_rnn,
+    snakemake_command,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXTRA = extra_rule.RULE.name
@@ -89,15 +95,9 @@ def test_gradient_rules_are_the_loss_gradient(setup, name, T):
 def test_expected_update_is_the_monte_carlo_mean_of_the_sampled_update(setup, name):
     """Mean of sampled updates over 40 000 sequences within 5 Monte-Carlo standard errors."""
     student, teacher, opts = setup
-    rule = get_rule(name)
     rng = np.random.default_rng(list(NAMES).index(name) + 100)
-    T, groups, per_group = 8, 80, 500
-    samples = [rule.sampled(student, teacher, opts, sample_inputs(rng, per_group, T, D)) for _ in range(groups)]
-    exact = rule.expected(student, teacher, opts, T)
-    for m in "AWB":
-        stack = np.stack([getattr(s, m) for s in samples])
-        z = np.abs(stack.mean(axis=0) - getattr(exact, m)) / (stack.std(axis=0, ddof=1) / np.sqrt(groups))
-        assert z.max() < 5, f"{name} Δ{m}: max |z| = {z.max():.2f}"
+    for m, z in monte_carlo_z(get_rule(name), student, teacher, opts, rng).items():
+        assert z < 5, f"{name} Δ{m}: max |z| = {z:.2f}"
 
 
 @pytest.mark.parametrize("name", NAMES)
